@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared by scripts/test and scripts/demo (sourced, not run).
 
+# shellcheck disable=SC2034 # TANDEM_ROOT and TANDEM_PACKAGES are used by the sourcing scripts
 TANDEM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # What building, testing, fuzzing, benchmarking and the demo need on Debian 12.

@@ -11,6 +11,10 @@
 
 namespace tandem {
 
+/// An enum that converts to `std::error_code` (our `parse_errc`, `std::errc`, ...).
+template <class E>
+concept error_code_enum = std::is_error_code_enum_v<E>;
+
 /**
  * A value of type `T` or an `std::error_code`: the return type of every operation that can
  * fail on input from the network.
@@ -29,8 +33,7 @@ public:
     result(const T& v) : v_(v) {}
     result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>) : v_(std::move(v)) {}
     result(std::error_code ec) noexcept : v_(ec) { assert(ec); }
-    template <class E>
-        requires std::is_error_code_enum_v<E>
+    template <error_code_enum E>
     result(E e) noexcept : v_(make_error_code(e)) {}
 
     /// True when a value is held.
@@ -69,8 +72,7 @@ class [[nodiscard]] result<void> {
 public:
     result() = default;
     result(std::error_code ec) noexcept : ec_(ec) {}
-    template <class E>
-        requires std::is_error_code_enum_v<E>
+    template <error_code_enum E>
     result(E e) noexcept : ec_(make_error_code(e)) {}
 
     bool has_value() const noexcept { return !ec_; }

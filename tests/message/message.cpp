@@ -103,6 +103,7 @@ TEST_CASE("header names: case, compact forms and unknown names", "[message][head
     CHECK(to_header_id("WWW-Authenticate") == header_id::www_authenticate);
     CHECK(to_header_id("Call_ID") == header_id::other);
     CHECK(to_header_id("Vias") == header_id::other);
+    CHECK(to_header_id("") == header_id::other);
     const std::pair<char, header_id> compact[] = {
         {'i', header_id::call_id},        {'m', header_id::contact},       {'f', header_id::from},
         {'t', header_id::to},             {'v', header_id::via},           {'l', header_id::content_length},

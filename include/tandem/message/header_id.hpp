@@ -233,6 +233,7 @@ constexpr bool is_list_header(header_id h) noexcept {
 
 /// Identifies a header name, long or compact, case-insensitively.
 constexpr header_id to_header_id(std::string_view n) noexcept {
+    if (n.empty()) return header_id::other;
     if (n.size() == 1) {
         switch (detail::to_lower(n[0])) {
         case 'a': return header_id::accept_contact;

@@ -176,7 +176,7 @@ TANDEM_DECL result<uri> parse_uri(std::string_view text, const uri_options& opts
  * - **sip / sips** (RFC 3261 19.1.4): the schemes must be the same (a SIP URI never equals
  *   a SIPS URI). The userinfo is compared case-sensitively; the host case-insensitively,
  *   IPv4 and IPv6 addresses as addresses (`[2001:DB8::1]` equals `[2001:db8:0::1]`, RFC
- *   5954 4). An absent port differs from any explicit port. The `user`, `ttl`, `method`,
+ *   5954 4.2). An absent port differs from any explicit port. The `user`, `ttl`, `method`,
  *   `maddr` and `transport` parameters must be in both or in neither; any parameter present
  *   in both must have equal values (names and values case-insensitive); other parameters
  *   present in only one are ignored. Headers must be present in both and match as sets (names

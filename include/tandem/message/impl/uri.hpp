@@ -209,10 +209,19 @@ struct unit_reader {
     }
 };
 
+// An inline loop: URI components are short, and a memchr call costs more than it saves.
+constexpr bool has_escape(std::string_view s) noexcept {
+    for (char c : s)
+        if (c == '%') return true;
+    return false;
+}
+
 constexpr int fold(int u) noexcept { return (u >= 'A' && u <= 'Z') ? u + 32 : u; }
 
 // Equality of two raw URI components, escapes decoded as described at unit_reader.
 constexpr bool units_equal(std::string_view a, std::string_view b, bool icase) noexcept {
+    // Fast path: without escapes, a plain comparison (a size mismatch fails at once).
+    if (!has_escape(a) && !has_escape(b)) return icase ? iequals(a, b) : a == b;
     unit_reader ra{a}, rb{b};
     while (true) {
         int x = ra.next(), y = rb.next();
@@ -308,9 +317,19 @@ constexpr bool host_equal(const uri& a, const uri& b) noexcept {
 constexpr unsigned must_match_mask(const param_list& l) noexcept {
     constexpr std::string_view names[] = {"user", "ttl", "method", "maddr", "transport"};
     unsigned mask = 0;
-    for (const param& p : l)
+    for (const param& p : l) {
+        if (!has_escape(p.name)) {
+            // The names have distinct lengths: at most one candidate.
+            for (unsigned k = 0; k < 5; ++k)
+                if (p.name.size() == names[k].size()) {
+                    if (iequals(p.name, names[k])) mask |= 1u << k;
+                    break;
+                }
+            continue;
+        }
         for (unsigned k = 0; k < 5; ++k)
-            if (p.name.size() >= names[k].size() && units_equal(p.name, names[k], true)) mask |= 1u << k;
+            if (units_equal(p.name, names[k], true)) mask |= 1u << k;
+    }
     return mask;
 }
 
