@@ -78,7 +78,7 @@ inline void note_alloc() noexcept {
     if (g_count_allocs) ++g_allocs;
 }
 
-}  // namespace
+} // namespace
 
 // Every allocation of the process, including those made inside libsofia-sip-ua, libosip2,
 // libstdc++ and glibc itself, resolves to these definitions (glibc supports replacing malloc
@@ -127,14 +127,12 @@ void* new_aligned_impl(std::size_t n, std::align_val_t al) {
     if (void* p = memalign(static_cast<std::size_t>(al), n)) return p;
     throw std::bad_alloc();
 }
-}  // namespace
+} // namespace
 
 void* operator new(std::size_t n) { return new_impl(n); }
 void* operator new[](std::size_t n) { return new_impl(n); }
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n ? n : 1); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    return std::malloc(n ? n : 1);
-}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n ? n : 1); }
 void* operator new(std::size_t n, std::align_val_t al) { return new_aligned_impl(n, al); }
 void* operator new[](std::size_t n, std::align_val_t al) { return new_aligned_impl(n, al); }
 void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
@@ -154,9 +152,7 @@ void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 // ---------------------------------------------------------------------------------------------
 // Common
@@ -183,9 +179,7 @@ struct fields {
 inline std::uint64_t touch(std::string_view s) noexcept {
     return s.size() + (s.empty() ? 0u : static_cast<unsigned char>(s.front()));
 }
-inline std::uint64_t touch(const char* s) noexcept {
-    return s == nullptr ? 0u : touch(std::string_view(s));
-}
+inline std::uint64_t touch(const char* s) noexcept { return s == nullptr ? 0u : touch(std::string_view(s)); }
 
 inline std::uint32_t to_u32(const char* s) noexcept {
     std::uint32_t v = 0;
@@ -267,8 +261,7 @@ public:
     static constexpr std::string_view name = "sofia-sip";
 
     bool extract(std::string_view bytes, fields& f, std::string& why) {
-        msg_t* msg = msg_make(sip_default_mclass(), 0, bytes.data(),
-                              static_cast<ssize_t>(bytes.size()));
+        msg_t* msg = msg_make(sip_default_mclass(), 0, bytes.data(), static_cast<ssize_t>(bytes.size()));
         if (msg == nullptr) {
             why = "msg_make() returned NULL";
             return false;
@@ -279,8 +272,7 @@ public:
     }
 
     std::uint64_t parse(std::string_view bytes) {
-        msg_t* msg = msg_make(sip_default_mclass(), 0, bytes.data(),
-                              static_cast<ssize_t>(bytes.size()));
+        msg_t* msg = msg_make(sip_default_mclass(), 0, bytes.data(), static_cast<ssize_t>(bytes.size()));
         if (msg == nullptr) return 1;
         std::uint64_t s = 0;
         if (sip_t const* sip = sip_object(msg)) {
@@ -307,8 +299,7 @@ private:
         }
         if (sip->sip_error != nullptr) {
             sip_error_t const* er = sip->sip_error;
-            why = fmt::format("could not parse header \"{}\"",
-                              er->er_name != nullptr ? er->er_name : "?");
+            why = fmt::format("could not parse header \"{}\"", er->er_name != nullptr ? er->er_name : "?");
             return false;
         }
         if (sip->sip_via == nullptr) return why = "no Via", false;
@@ -377,8 +368,7 @@ public:
     }
 
 private:
-    static bool extract_from(osip_message_t* m, std::string_view bytes, fields& f,
-                             std::string& why) {
+    static bool extract_from(osip_message_t* m, std::string_view bytes, fields& f, std::string& why) {
         if (int rc = osip_message_parse(m, bytes.data(), bytes.size()); rc != OSIP_SUCCESS) {
             why = fmt::format("osip_message_parse() returned {}", rc);
             return false;
@@ -391,9 +381,8 @@ private:
         if (m->cseq == nullptr) return why = "no CSeq", false;
         osip_generic_param_t* p = nullptr;
         auto value = [&](int rc) {
-            return rc == OSIP_SUCCESS && p != nullptr && p->gvalue != nullptr
-                       ? std::string(p->gvalue)
-                       : std::string();
+            return rc == OSIP_SUCCESS && p != nullptr && p->gvalue != nullptr ? std::string(p->gvalue)
+                                                                              : std::string();
         };
         f.branch = value(osip_via_param_get_byname(via, branch_, &p));
         f.from_tag = value(osip_generic_param_get_byname(&m->from->gen_params, tag_, &p));
@@ -404,8 +393,7 @@ private:
         if (host != nullptr) f.call_id.append("@").append(host);
         const char* cseq = osip_cseq_get_number(m->cseq);
         std::uint32_t n = 0;
-        if (cseq == nullptr ||
-            std::from_chars(cseq, cseq + std::strlen(cseq), n).ec != std::errc()) {
+        if (cseq == nullptr || std::from_chars(cseq, cseq + std::strlen(cseq), n).ec != std::errc()) {
             return why = "bad CSeq number", false;
         }
         f.cseq = n;
@@ -448,8 +436,7 @@ bool load_corpus(const std::vector<std::string>& args, corpus& c) {
         if (std::filesystem::is_directory(a, ec)) {
             std::vector<std::filesystem::path> found;
             for (const auto& e : std::filesystem::directory_iterator(a, ec))
-                if (e.is_regular_file() && e.path().extension() == ".sip")
-                    found.push_back(e.path());
+                if (e.is_regular_file() && e.path().extension() == ".sip") found.push_back(e.path());
             if (ec) {
                 fmt::print(stderr, "bench_parse: cannot list {}: {}\n", a, ec.message());
                 return false;
@@ -494,17 +481,15 @@ bool verify(const corpus& c, bool verbose, Parsers&... parsers) {
             std::string why;
             parsed[i] = p.extract(s.bytes, got[i], why);
             if (!parsed[i]) {
-                fmt::print(stderr, "bench_parse: error: {} fails on {}: {}\n", p.name, s.path,
-                           why);
+                fmt::print(stderr, "bench_parse: error: {} fails on {}: {}\n", p.name, s.path, why);
                 ok = false;
             }
             ++i;
         };
         (run(parsers), ...);
         if (verbose && parsed[0]) {
-            fmt::print("{}: branch={} from-tag={} to-tag={} call-id={} cseq={}\n", s.path,
-                       got[0].branch, got[0].from_tag, got[0].to_tag, got[0].call_id,
-                       got[0].cseq);
+            fmt::print("{}: branch={} from-tag={} to-tag={} call-id={} cseq={}\n", s.path, got[0].branch,
+                       got[0].from_tag, got[0].to_tag, got[0].call_id, got[0].cseq);
         }
         for (std::size_t k = 1; k < n; ++k) {
             if (!parsed[0] || !parsed[k] || got[k] == got[0]) continue;
@@ -535,17 +520,17 @@ struct run_result {
 
 struct summary {
     std::string_view name;
-    double msgs_per_s = 0;  // median
-    double mb_per_s = 0;    // median
-    double spread = 0;      // (max - min) / median of msgs/s
+    double msgs_per_s = 0; // median
+    double mb_per_s = 0;   // median
+    double spread = 0;     // (max - min) / median of msgs/s
     double allocs_per_msg = 0;
 };
 
 /// Parses the whole corpus over and over for at least `seconds`.
 template <class Parser>
 run_result timed_run(Parser& p, const corpus& c, double seconds, std::uint64_t& msgs_out) {
-    const auto budget = std::chrono::duration_cast<bench_clock::duration>(
-        std::chrono::duration<double>(seconds));
+    const auto budget =
+        std::chrono::duration_cast<bench_clock::duration>(std::chrono::duration<double>(seconds));
     std::uint64_t msgs = 0;
     std::uint64_t bytes = 0;
     std::uint64_t sum = 0;
@@ -575,7 +560,7 @@ double median(std::vector<double> v) {
 template <class Parser>
 summary measure(Parser& p, const corpus& c, int runs, double seconds) {
     std::uint64_t ignored = 0;
-    timed_run(p, c, seconds / 3, ignored);  // warm-up: caches, branch predictors, pools
+    timed_run(p, c, seconds / 3, ignored); // warm-up: caches, branch predictors, pools
     std::vector<double> mps;
     std::vector<double> mbps;
     std::uint64_t msgs = 0;
@@ -596,22 +581,21 @@ summary measure(Parser& p, const corpus& c, int runs, double seconds) {
 }
 
 void usage(std::FILE* out) {
-    fmt::print(out,
-               "usage: bench_parse [--quick] [--runs N] [--seconds S] [--verbose] "
-               "[FILE|DIR]...\n"
-               "  Parses each SIP message (one per FILE; a DIR means its *.sip files) with\n"
-               "  Tandem, sofia-sip and osip2 and reports messages/s, MB/s and heap\n"
-               "  allocations per message.\n"
-               "  --quick      3 runs of 0.05 s each (CI smoke test)\n"
-               "  --runs N     number of timed runs per parser, median reported (default 7)\n"
-               "  --seconds S  duration of each run in seconds (default 0.3)\n"
-               "  --verbose    print the values extracted from every message\n");
+    fmt::print(out, "usage: bench_parse [--quick] [--runs N] [--seconds S] [--verbose] "
+                    "[FILE|DIR]...\n"
+                    "  Parses each SIP message (one per FILE; a DIR means its *.sip files) with\n"
+                    "  Tandem, sofia-sip and osip2 and reports messages/s, MB/s and heap\n"
+                    "  allocations per message.\n"
+                    "  --quick      3 runs of 0.05 s each (CI smoke test)\n"
+                    "  --runs N     number of timed runs per parser, median reported (default 7)\n"
+                    "  --seconds S  duration of each run in seconds (default 0.3)\n"
+                    "  --verbose    print the values extracted from every message\n");
 #ifdef TANDEM_BENCH_CORPUS_DIR
     fmt::print(out, "  Without FILE, the corpus in {} is used.\n", TANDEM_BENCH_CORPUS_DIR);
 #endif
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     int runs = 7;
@@ -688,8 +672,7 @@ int main(int argc, char** argv) {
     fmt::print("corpus: {} messages, {} bytes (mean {:.0f} B/message); {} runs of {:.2f} s, "
                "median reported\n",
                c.messages.size(), c.total_bytes,
-               static_cast<double>(c.total_bytes) / static_cast<double>(c.messages.size()), runs,
-               seconds);
+               static_cast<double>(c.total_bytes) / static_cast<double>(c.messages.size()), runs, seconds);
     fmt::print("all parsers agree on Via branch, From/To tags, Call-ID and CSeq of every "
                "message\n\n");
 
@@ -700,11 +683,10 @@ int main(int argc, char** argv) {
         measure(osip, c, runs, seconds),
     };
 
-    fmt::print("{:<12} {:>12} {:>9} {:>8} {:>11}\n", "parser", "messages/s", "MB/s", "spread",
-               "allocs/msg");
+    fmt::print("{:<12} {:>12} {:>9} {:>8} {:>11}\n", "parser", "messages/s", "MB/s", "spread", "allocs/msg");
     for (const auto& r : results) {
-        fmt::print("{:<12} {:>12.0f} {:>9.1f} {:>7.1f}% {:>11.2f}\n", r.name, r.msgs_per_s,
-                   r.mb_per_s, r.spread * 100, r.allocs_per_msg);
+        fmt::print("{:<12} {:>12.0f} {:>9.1f} {:>7.1f}% {:>11.2f}\n", r.name, r.msgs_per_s, r.mb_per_s,
+                   r.spread * 100, r.allocs_per_msg);
     }
     fmt::print("\n");
     for (std::size_t t = 0; t < 2; ++t) {

@@ -27,8 +27,10 @@ void exercise(const msg::message& m) {
     (void)m.request_uri();
     (void)msg::find_sdp(m);
     for (msg::header_field f : m.headers()) (void)f;
-    m.for_each_element(msg::header_id::contact, [](std::string_view e) { return msg::parse_name_addr(e, true).has_value() || true; });
-    m.for_each_element(msg::header_id::via, [](std::string_view e) { return msg::parse_via(e).has_value() || true; });
+    m.for_each_element(msg::header_id::contact,
+                       [](std::string_view e) { return msg::parse_name_addr(e, true).has_value() || true; });
+    m.for_each_element(msg::header_id::via,
+                       [](std::string_view e) { return msg::parse_via(e).has_value() || true; });
 }
 
 } // namespace
@@ -61,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (loose->is_request() && msg::can_respond(*loose)) {
                 auto r = msg::validate_request(*loose);
                 int status = r ? r->status : 200;
-                auto rsp = msg::make_response(*loose, status, {}, "fuzztag", r ? msg::extra_headers(*r) : std::string{});
+                auto rsp = msg::make_response(*loose, status, {}, "fuzztag",
+                                              r ? msg::extra_headers(*r) : std::string{});
                 if (!rsp) __builtin_trap(); // a response we build must frame
             }
         }

@@ -82,7 +82,8 @@ std::pair<std::string, bool> check(std::string_view bytes, bool uas) {
     if (!m) return {"invalid: " + describe(m.error(), d), false};
     if (m->is_response()) return {"invalid: " + describe(strict.error(), d), false};
     if (!msg::can_respond(*m)) return {"invalid: no usable Via, a UAS cannot answer", false};
-    if (auto r = msg::validate_request(*m)) return {fmt::format("respond {} {}", r->status, r->reason), false};
+    if (auto r = msg::validate_request(*m))
+        return {fmt::format("respond {} {}", r->status, r->reason), false};
     return {ok_line(*m), true};
 }
 
@@ -100,16 +101,19 @@ int main(int argc, char** argv) {
     bool options_done = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (!options_done && a == "--uas") uas = true;
+        if (!options_done && a == "--uas")
+            uas = true;
         else if (!options_done && (a == "--help" || a == "-h")) {
             usage(stdout);
             return 0;
-        } else if (!options_done && a == "--") options_done = true;
+        } else if (!options_done && a == "--")
+            options_done = true;
         else if (!options_done && a.size() > 1 && a[0] == '-') {
             fmt::print(stderr, "sipcheck: unknown option {}\n", a);
             usage(stderr);
             return 2;
-        } else files.push_back(a);
+        } else
+            files.push_back(a);
     }
     if (files.empty()) {
         usage(stderr);

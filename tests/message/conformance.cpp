@@ -55,7 +55,8 @@ std::optional<fs::path> source_dir() {
 }
 
 fs::path shared_dir(const fs::path& repo) {
-    if (const char* e = std::getenv("TANDEM_SHARED_CONFORMANCE"); e != nullptr && *e != '\0') return fs::path(e);
+    if (const char* e = std::getenv("TANDEM_SHARED_CONFORMANCE"); e != nullptr && *e != '\0')
+        return fs::path(e);
     return repo / ".." / "shared" / "conformance";
 }
 
@@ -118,7 +119,8 @@ std::vector<expectation> own_cases(const fs::path& messages) {
         }
         out.push_back(std::move(e));
     }
-    std::sort(out.begin(), out.end(), [](const expectation& a, const expectation& b) { return a.name < b.name; });
+    std::sort(out.begin(), out.end(),
+              [](const expectation& a, const expectation& b) { return a.name < b.name; });
     return out;
 }
 

@@ -104,14 +104,25 @@ TEST_CASE("header names: case, compact forms and unknown names", "[message][head
     CHECK(to_header_id("Call_ID") == header_id::other);
     CHECK(to_header_id("Vias") == header_id::other);
     CHECK(to_header_id("") == header_id::other);
-    const std::pair<char, header_id> compact[] = {
-        {'i', header_id::call_id},        {'m', header_id::contact},       {'f', header_id::from},
-        {'t', header_id::to},             {'v', header_id::via},           {'l', header_id::content_length},
-        {'c', header_id::content_type},   {'k', header_id::supported},     {'s', header_id::subject},
-        {'e', header_id::content_encoding}, {'o', header_id::event},       {'u', header_id::allow_events},
-        {'r', header_id::refer_to},       {'b', header_id::referred_by},   {'y', header_id::identity},
-        {'x', header_id::session_expires}, {'a', header_id::accept_contact}, {'d', header_id::request_disposition},
-        {'j', header_id::reject_contact}};
+    const std::pair<char, header_id> compact[] = {{'i', header_id::call_id},
+                                                  {'m', header_id::contact},
+                                                  {'f', header_id::from},
+                                                  {'t', header_id::to},
+                                                  {'v', header_id::via},
+                                                  {'l', header_id::content_length},
+                                                  {'c', header_id::content_type},
+                                                  {'k', header_id::supported},
+                                                  {'s', header_id::subject},
+                                                  {'e', header_id::content_encoding},
+                                                  {'o', header_id::event},
+                                                  {'u', header_id::allow_events},
+                                                  {'r', header_id::refer_to},
+                                                  {'b', header_id::referred_by},
+                                                  {'y', header_id::identity},
+                                                  {'x', header_id::session_expires},
+                                                  {'a', header_id::accept_contact},
+                                                  {'d', header_id::request_disposition},
+                                                  {'j', header_id::reject_contact}};
     for (auto [c, id] : compact) {
         CHECK(to_header_id(std::string_view(&c, 1)) == id);
         CHECK(compact_form(id) == c);
@@ -147,7 +158,8 @@ TEST_CASE("framing errors and limits", "[message][parser][limits]") {
     CHECK(message::parse(head + "Content-Length: 5\r\n\r\nabc").error() == parse_errc::body_truncated);
     CHECK(message::parse(head + "Content-Length: -1\r\n\r\n").error() == parse_errc::bad_content_length);
     CHECK(message::parse(head + "Content-Length: 1x\r\n\r\n").error() == parse_errc::bad_content_length);
-    CHECK(message::parse(head + "Content-Length: 99999999999\r\n\r\n").error() == parse_errc::bad_content_length);
+    CHECK(message::parse(head + "Content-Length: 99999999999\r\n\r\n").error() ==
+          parse_errc::bad_content_length);
     CHECK(message::parse(head + "Bare: lf\n\r\n").error() == parse_errc::bad_line_end);
     CHECK(message::parse(head + "Bare: cr\rx\r\n\r\n").error() == parse_errc::bad_line_end);
     CHECK(message::parse(head + "NoColon\r\n\r\n").error() == parse_errc::missing_colon);
@@ -196,16 +208,20 @@ TEST_CASE("start lines", "[message][parser]") {
     CHECK(message::parse("OPTIONS sip:a@example.com sip/2.0\r\n" + rest)); // literals are case-insensitive
     CHECK(message::parse("OPTIONS sip:a@example.com SIP/2.1\r\n" + rest).error() == parse_errc::bad_version);
     CHECK(message::parse("OPTIONS sip:a@example.com\r\n" + rest).error() == parse_errc::bad_start_line);
-    CHECK(message::parse("OPTIONS  sip:a@example.com SIP/2.0\r\n" + rest).error() == parse_errc::bad_start_line);
-    CHECK(message::parse("OPTIONS sip:a@example.com SIP/2.0 \r\n" + rest).error() == parse_errc::bad_start_line);
+    CHECK(message::parse("OPTIONS  sip:a@example.com SIP/2.0\r\n" + rest).error() ==
+          parse_errc::bad_start_line);
+    CHECK(message::parse("OPTIONS sip:a@example.com SIP/2.0 \r\n" + rest).error() ==
+          parse_errc::bad_start_line);
     parse_options lenient;
     lenient.lenient_request_line_spaces = true;
     auto l = message::parse("OPTIONS  sip:a@example.com  SIP/2.0  \r\n" + rest, lenient);
     REQUIRE(l);
     CHECK(l->request_uri_text() == "sip:a@example.com");
-    CHECK(message::parse("OPTIONS <sip:a@example.com> SIP/2.0\r\n" + rest).error() == parse_errc::bad_request_uri);
+    CHECK(message::parse("OPTIONS <sip:a@example.com> SIP/2.0\r\n" + rest).error() ==
+          parse_errc::bad_request_uri);
     CHECK(message::parse("OPT(IONS sip:a@example.com SIP/2.0\r\n" + rest).error() == parse_errc::bad_method);
-    CHECK(message::parse("INVITE sip:a@example.com SIP/2.0\r\n" + rest).error() == parse_errc::cseq_method_mismatch);
+    CHECK(message::parse("INVITE sip:a@example.com SIP/2.0\r\n" + rest).error() ==
+          parse_errc::cseq_method_mismatch);
     // framing only: the grammar of the parts is left for later
     parse_options framing;
     framing.check_syntax = false;
@@ -238,7 +254,8 @@ TEST_CASE("header grammar is checked", "[message][parser][syntax]") {
     CHECK(with("Contact: sip:a@b?Route=x\r\n").error() == parse_errc::bad_name_addr);
     CHECK(with("Contact: <sip:a@b?Route=x>\r\n"));
     CHECK(with("Route: <sip:p1.example.com;lr>,<sip:p2.example.com;lr>\r\n"));
-    CHECK(with("Route: <sip:p1.example.com;lr>,,<sip:p2.example.com;lr>\r\n").error() == parse_errc::bad_name_addr);
+    CHECK(with("Route: <sip:p1.example.com;lr>,,<sip:p2.example.com;lr>\r\n").error() ==
+          parse_errc::bad_name_addr);
     CHECK(with("To: \"unterminated <sip:a@b>\r\n").error() == parse_errc::bad_quoted_string);
     CHECK(with("Require: 100rel, timer\r\n"));
     CHECK(with("Require:\r\n").error() == parse_errc::bad_token_list);
@@ -355,7 +372,8 @@ TEST_CASE("building a request and a response (RFC 3261 8.2.6)", "[message][seria
         hosts.push_back(parse_via(e)->host);
         return true;
     });
-    CHECK(hosts == std::vector<std::string_view>{"pc33.atlanta.example.com", "proxy.example.com", "[2001:db8::1]"});
+    CHECK(hosts ==
+          std::vector<std::string_view>{"pc33.atlanta.example.com", "proxy.example.com", "[2001:db8::1]"});
 }
 
 TEST_CASE("multipart bodies: the SDP part is found", "[message][multipart]") {

@@ -51,7 +51,8 @@ TEST_CASE("messages, pings and pongs are cut from a stream at every split point"
     const std::vector<event> expected = {{stream_framer::status::message, a},
                                          {stream_framer::status::ping, ""},
                                          {stream_framer::status::message, b}};
-    for (std::size_t chunk : {stream.size(), std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}}) {
+    for (std::size_t chunk :
+         {stream.size(), std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}}) {
         std::error_code ec;
         CHECK(run(stream, chunk, ec) == expected);
         CHECK_FALSE(ec);
@@ -60,7 +61,8 @@ TEST_CASE("messages, pings and pongs are cut from a stream at every split point"
     for (std::size_t cut = 1; cut < stream.size(); ++cut) {
         stream_framer f;
         std::vector<event> got;
-        for (std::string_view piece : {std::string_view(stream).substr(0, cut), std::string_view(stream).substr(cut)}) {
+        for (std::string_view piece :
+             {std::string_view(stream).substr(0, cut), std::string_view(stream).substr(cut)}) {
             REQUIRE_FALSE(f.append(piece));
             for (auto r = f.next(); r && r->what != stream_framer::status::incomplete; r = f.next())
                 got.push_back({r->what, std::string(r->bytes)});

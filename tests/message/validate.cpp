@@ -11,8 +11,9 @@ using namespace tandem::message;
 namespace {
 
 std::string req(std::string start, std::string extra = {}, std::string cseq = "OPTIONS") {
-    return start + "\r\nVia: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\nTo: <sip:a@example.com>\r\n"
-                   "From: <sip:b@example.com>;tag=x\r\nCall-ID: c@h\r\nCSeq: 1 " +
+    return start +
+           "\r\nVia: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\nTo: <sip:a@example.com>\r\n"
+           "From: <sip:b@example.com>;tag=x\r\nCall-ID: c@h\r\nCSeq: 1 " +
            cseq + "\r\nMax-Forwards: 70\r\n" + extra + "\r\n";
 }
 
@@ -33,13 +34,14 @@ TEST_CASE("request validation picks the RFC 3261 response", "[message][validate]
     CHECK(verdict(req("OPTIONS sip:a@example.com SIP/3.0")) == 505);
     CHECK(verdict(req("OPTIONS <sip:a@example.com> SIP/2.0")) == 400);
     CHECK(verdict(req("FOO sip:a@example.com SIP/2.0", {}, "FOO")) == 501);
-    CHECK(verdict(req("FOO sip:a@example.com SIP/2.0")) == 501); // 501 wins over the CSeq mismatch
+    CHECK(verdict(req("FOO sip:a@example.com SIP/2.0")) == 501);  // 501 wins over the CSeq mismatch
     CHECK(verdict(req("INFO sip:a@example.com SIP/2.0")) == 400); // CSeq mismatch
     CHECK(verdict(req("OPTIONS http://example.com SIP/2.0")) == 416);
     CHECK(verdict(req("OPTIONS tel:+15551234 SIP/2.0")) == 0);
     CHECK(verdict(req("OPTIONS sip:a@example.com SIP/2.0", "Call-ID: d@h\r\n")) == 400);
     CHECK(verdict(req("OPTIONS sip:a@example.com SIP/2.0", "Content-Length: 0\r\nl: 1\r\n")) == 400);
-    CHECK(verdict(req("OPTIONS sip:a@example.com SIP/2.0", "Max-Forwards: 0\r\n")) == 400); // two Max-Forwards
+    CHECK(verdict(req("OPTIONS sip:a@example.com SIP/2.0", "Max-Forwards: 0\r\n")) ==
+          400); // two Max-Forwards
     auto no_via = std::string("OPTIONS sip:a@example.com SIP/2.0\r\nTo: <sip:a@example.com>\r\n"
                               "From: <sip:b@example.com>;tag=x\r\nCall-ID: c@h\r\nCSeq: 1 OPTIONS\r\n\r\n");
     CHECK(verdict(no_via) == 400);
@@ -81,15 +83,18 @@ TEST_CASE("request validation picks the RFC 3261 response", "[message][validate]
         CHECK(verdict(zero, o) == 483);
     }
     SECTION("bodies") {
-        CHECK(verdict(req("MESSAGE sip:a@example.com SIP/2.0", "Content-Type: text/plain\r\n", "MESSAGE") + "hi") == 0);
-        CHECK(verdict(req("MESSAGE sip:a@example.com SIP/2.0", "Content-Type: application/x-y\r\n", "MESSAGE") +
-                      "hi") == 415);
-        CHECK(verdict(req("MESSAGE sip:a@example.com SIP/2.0", "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n",
-                          "MESSAGE") +
+        CHECK(verdict(req("MESSAGE sip:a@example.com SIP/2.0", "Content-Type: text/plain\r\n", "MESSAGE") +
+                      "hi") == 0);
+        CHECK(
+            verdict(req("MESSAGE sip:a@example.com SIP/2.0", "Content-Type: application/x-y\r\n", "MESSAGE") +
+                    "hi") == 415);
+        CHECK(verdict(req("MESSAGE sip:a@example.com SIP/2.0",
+                          "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n", "MESSAGE") +
                       "hi") == 415);
         CHECK(verdict(req("INVITE sip:a@example.com SIP/2.0", "Accept: text/nothing\r\n", "INVITE")) == 406);
         CHECK(verdict(req("INVITE sip:a@example.com SIP/2.0", "Accept: application/*\r\n", "INVITE")) == 0);
-        CHECK(verdict(req("INVITE sip:a@example.com SIP/2.0", "Accept:\r\n", "INVITE")) == 406); // RFC 3261 20.1
+        CHECK(verdict(req("INVITE sip:a@example.com SIP/2.0", "Accept:\r\n", "INVITE")) ==
+              406); // RFC 3261 20.1
     }
     SECTION("registrar checks the address-of-record") {
         std::string reg = "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"

@@ -225,8 +225,7 @@ constexpr bool is_list_header(header_id h) noexcept {
     case header_id::supported:
     case header_id::unsupported:
     case header_id::via:
-    case header_id::warning:
-        return true;
+    case header_id::warning: return true;
     default: return false;
     }
 }

@@ -9,11 +9,11 @@
 /// Parsing never throws; malformed input yields a `parse_errc`.
 
 #include <tandem/error.hpp>
-#include <tandem/message/detail/abnf.hpp>
-#include <tandem/message/detail/host.hpp>
 #include <tandem/message/method.hpp>
 #include <tandem/message/uri.hpp>
 #include <tandem/result.hpp>
+#include <tandem/message/detail/abnf.hpp>
+#include <tandem/message/detail/host.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -70,8 +70,10 @@ public:
                 char c = v_[i];
                 if (!detail::is(c, detail::cc_list_special)) continue;
                 if (quoted) {
-                    if (c == '\\') ++i;
-                    else if (c == '"') quoted = false;
+                    if (c == '\\')
+                        ++i;
+                    else if (c == '"')
+                        quoted = false;
                 } else if (c == '"') {
                     quoted = true;
                 } else if (c == '<') {
@@ -288,7 +290,8 @@ TANDEM_DECL result<name_addr> parse_name_addr(std::string_view s, bool allow_sta
             na.uri_text = sc.s.substr(b, sc.pos - b);
             uri_options o;
             o.allow_headers = false;
-            if (na.uri_text.empty() || (check_uri && !parse_uri(na.uri_text, o))) return parse_errc::bad_name_addr;
+            if (na.uri_text.empty() || (check_uri && !parse_uri(na.uri_text, o)))
+                return parse_errc::bad_name_addr;
         }
     }
     std::size_t pb = sc.pos;
@@ -500,9 +503,12 @@ TANDEM_DECL bool valid_retry_after(std::string_view s) noexcept {
         int depth = 1;
         while (!sc.at_end() && depth > 0) {
             char c = sc.peek();
-            if (c == '\\') ++sc.pos;
-            else if (c == '(') ++depth;
-            else if (c == ')') --depth;
+            if (c == '\\')
+                ++sc.pos;
+            else if (c == '(')
+                ++depth;
+            else if (c == ')')
+                --depth;
             ++sc.pos;
         }
         if (depth != 0) return false;

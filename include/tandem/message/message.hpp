@@ -46,8 +46,8 @@ struct parse_options {
 
 /// Where a parse failed, for humans (sipcheck, logs). Filled only on failure.
 struct diagnostics {
-    std::size_t line = 0;   ///< 1-based line of the start line or header where it failed; 0 if n/a
-    std::string header;     ///< the header name as written, if a header field was at fault
+    std::size_t line = 0; ///< 1-based line of the start line or header where it failed; 0 if n/a
+    std::string header;   ///< the header name as written, if a header field was at fault
 };
 
 /// One header field of a message: its id, its name as written and its value (trimmed, with
@@ -104,7 +104,9 @@ public:
     /// The method token of a request as written, "" for a response.
     std::string_view method_text() const noexcept { return view(start_[0]); }
     /// The Request-URI as written, "" for a response.
-    std::string_view request_uri_text() const noexcept { return request_ ? view(start_[1]) : std::string_view{}; }
+    std::string_view request_uri_text() const noexcept {
+        return request_ ? view(start_[1]) : std::string_view{};
+    }
     /// The Request-URI, parsed (headers are not allowed there, RFC 3261 19.1.1).
     result<tandem::message::uri> request_uri() const noexcept {
         uri_options o;
@@ -222,7 +224,9 @@ public:
     /// @name Editing (appends to the message's buffer; no re-parse)
     /// @{
     /// Appends a header field after the existing ones.
-    void add_header(std::string_view name, std::string_view value) { insert_header(fields_.size(), name, value); }
+    void add_header(std::string_view name, std::string_view value) {
+        insert_header(fields_.size(), name, value);
+    }
     /// Inserts a header field before all others (e.g. a new top Via).
     void push_front_header(std::string_view name, std::string_view value) { insert_header(0, name, value); }
     /// Inserts a header field at position `index` (0 = first).

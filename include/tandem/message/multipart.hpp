@@ -29,7 +29,8 @@ std::error_code for_each_part(std::string_view body, std::string_view boundary, 
         while (true) {
             std::size_t p = body.find("--", from);
             if (p == std::string_view::npos) return p;
-            if (body.substr(p + 2, boundary.size()) == boundary && (p == 0 || (p >= 2 && body.substr(p - 2, 2) == "\r\n")))
+            if (body.substr(p + 2, boundary.size()) == boundary &&
+                (p == 0 || (p >= 2 && body.substr(p - 2, 2) == "\r\n")))
                 return p;
             from = p + 1;
         }

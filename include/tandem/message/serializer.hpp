@@ -89,7 +89,8 @@ TANDEM_DECL std::string make_response_text(const message& req, int status, std::
     }
     if (req.has_header(header_id::call_id)) w.header("Call-ID", req.call_id());
     if (req.has_header(header_id::cseq)) w.header("CSeq", req.header(header_id::cseq));
-    if (status == 100 && req.has_header(header_id::timestamp)) w.header("Timestamp", req.header(header_id::timestamp));
+    if (status == 100 && req.has_header(header_id::timestamp))
+        w.header("Timestamp", req.header(header_id::timestamp));
     out.append(extra);
     w.finish();
     return out;

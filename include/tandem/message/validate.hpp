@@ -15,11 +15,11 @@
 
 namespace tandem::message {
 
-inline constexpr std::string_view default_extensions[] = {"100rel", "timer", "replaces", "path",
-                                                         "outbound", "gruu", "norefersub"};
-inline constexpr std::string_view default_content_types[] = {"application/sdp",       "multipart/mixed",
-                                                            "multipart/alternative", "multipart/related",
-                                                            "text/plain",            "message/sipfrag"};
+inline constexpr std::string_view default_extensions[] = {"100rel",   "timer", "replaces",  "path",
+                                                          "outbound", "gruu",  "norefersub"};
+inline constexpr std::string_view default_content_types[] = {
+    "application/sdp",   "multipart/mixed", "multipart/alternative",
+    "multipart/related", "text/plain",      "message/sipfrag"};
 inline constexpr std::string_view default_uri_schemes[] = {"sip", "sips", "tel"};
 
 /// A set of methods, as a bit per `method_id`.
@@ -34,7 +34,8 @@ public:
     /// Every method Tandem knows by name.
     static constexpr method_set all_known() noexcept {
         method_set s;
-        for (unsigned m = 1; m <= static_cast<unsigned>(method_id::update); ++m) s.insert(static_cast<method_id>(m));
+        for (unsigned m = 1; m <= static_cast<unsigned>(method_id::update); ++m)
+            s.insert(static_cast<method_id>(m));
         return s;
     }
 
@@ -66,10 +67,11 @@ struct validation_options {
 /// The response a request must get instead of being processed.
 struct rejection {
     int status = 0;
-    std::string_view reason;     ///< the standard reason phrase of `status`
-    std::error_code cause;       ///< what was wrong, for logs (a `parse_errc`, may be empty)
-    std::string_view header_name; ///< a header the response must carry ("Unsupported", "Allow", "Accept"), or ""
-    std::string header_value;     ///< its value
+    std::string_view reason; ///< the standard reason phrase of `status`
+    std::error_code cause;   ///< what was wrong, for logs (a `parse_errc`, may be empty)
+    std::string_view
+        header_name;          ///< a header the response must carry ("Unsupported", "Allow", "Accept"), or ""
+    std::string header_value; ///< its value
 };
 
 namespace detail {
@@ -113,8 +115,8 @@ TANDEM_DECL std::optional<rejection> validate_request(const message& m, const va
     // RFC 3261 8.1.1: the mandatory fields, each once (7.3.1: single-value fields).
     for (header_id h : {header_id::to, header_id::from, header_id::call_id, header_id::cseq, header_id::via})
         if (!m.has_header(h)) return reject(400, parse_errc::missing_header);
-    for (header_id h : {header_id::to, header_id::from, header_id::call_id, header_id::cseq, header_id::max_forwards,
-                        header_id::content_type})
+    for (header_id h : {header_id::to, header_id::from, header_id::call_id, header_id::cseq,
+                        header_id::max_forwards, header_id::content_type})
         if (m.count(h) > 1) return reject(400, parse_errc::multiple_values);
     if (m.conflicting_content_length()) return reject(400, parse_errc::conflicting_content_length);
     // RFC 4475 3.2.1: a branch that is only the magic cookie identifies no transaction.
@@ -168,7 +170,8 @@ TANDEM_DECL std::optional<rejection> validate_request(const message& m, const va
     if (opts.registrar && m.method() == method_id::register_) {
         auto to = m.to();
         auto u = to ? to->uri() : result<uri>{parse_errc::bad_uri};
-        if (!u || (u->scheme != uri_scheme::sip && u->scheme != uri_scheme::sips)) return reject(400, parse_errc::bad_uri);
+        if (!u || (u->scheme != uri_scheme::sip && u->scheme != uri_scheme::sips))
+            return reject(400, parse_errc::bad_uri);
     }
     // RFC 3261 8.2.3: bodies we cannot read.
     if (!m.body().empty() && m.has_header(header_id::content_type)) {

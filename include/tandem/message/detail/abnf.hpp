@@ -92,7 +92,12 @@ struct scanner {
             auto u = static_cast<unsigned char>(c);
             if (u >= 0x80) {
                 // UTF8-NONASCII: a lead octet C0-FD and its continuation octets 80-BF
-                std::size_t len = u >= 0xfc ? 6 : u >= 0xf8 ? 5 : u >= 0xf0 ? 4 : u >= 0xe0 ? 3 : u >= 0xc0 ? 2 : 0;
+                std::size_t len = u >= 0xfc   ? 6
+                                  : u >= 0xf8 ? 5
+                                  : u >= 0xf0 ? 4
+                                  : u >= 0xe0 ? 3
+                                  : u >= 0xc0 ? 2
+                                              : 0;
                 if (len == 0 || u > 0xfd || pos + len > s.size()) break;
                 std::size_t k = 1;
                 while (k < len && (static_cast<unsigned char>(s[pos + k]) & 0xc0) == 0x80) ++k;
@@ -144,7 +149,8 @@ constexpr bool scan_generic_params(scanner& sc, OnParam&& on_param) noexcept {
             } else if (sc.peek() == '[') {
                 // IPv6reference as a gen-value (host): "[" hex, ':' and '.' "]"
                 ++sc.pos;
-                while (!sc.at_end() && (is(sc.peek(), cc_hex) || sc.peek() == ':' || sc.peek() == '.')) ++sc.pos;
+                while (!sc.at_end() && (is(sc.peek(), cc_hex) || sc.peek() == ':' || sc.peek() == '.'))
+                    ++sc.pos;
                 if (!sc.eat(']')) return false;
             } else if (sc.span(cc_token).empty()) {
                 // token also covers host names and IPv4 addresses
@@ -190,7 +196,9 @@ public:
         using value_type = param;
         using difference_type = std::ptrdiff_t;
         constexpr iterator() = default;
-        constexpr iterator(std::string_view t, std::size_t p) noexcept : t_(t), next_(p), done_(false) { advance(); }
+        constexpr iterator(std::string_view t, std::size_t p) noexcept : t_(t), next_(p), done_(false) {
+            advance();
+        }
         constexpr const param& operator*() const noexcept { return cur_; }
         constexpr const param* operator->() const noexcept { return &cur_; }
         constexpr iterator& operator++() noexcept {
@@ -202,7 +210,9 @@ public:
             advance();
             return c;
         }
-        constexpr bool operator==(const iterator& o) const noexcept { return done_ == o.done_ && (done_ || next_ == o.next_); }
+        constexpr bool operator==(const iterator& o) const noexcept {
+            return done_ == o.done_ && (done_ || next_ == o.next_);
+        }
 
     private:
         constexpr void advance() noexcept {

@@ -11,21 +11,21 @@ namespace tandem::message::detail {
 
 enum char_class : std::uint16_t {
     cc_alnum = 1u << 0,
-    cc_token = 1u << 1,           // token: alphanum / "-.!%*_+`'~"
-    cc_unreserved = 1u << 2,      // alphanum / mark "-_.!~*'()"
-    cc_user = 1u << 3,            // unreserved / user-unreserved "&=+$,;?/"  (escaped handled apart)
-    cc_password = 1u << 4,        // unreserved / "&=+$,"
-    cc_param = 1u << 5,           // unreserved / param-unreserved "[]/:&+$"
-    cc_hnv = 1u << 6,             // unreserved / hnv-unreserved "[]/?:+$"
-    cc_word = 1u << 7,            // word
-    cc_uric = 1u << 8,            // reserved / unreserved (escaped handled apart)
+    cc_token = 1u << 1,      // token: alphanum / "-.!%*_+`'~"
+    cc_unreserved = 1u << 2, // alphanum / mark "-_.!~*'()"
+    cc_user = 1u << 3,       // unreserved / user-unreserved "&=+$,;?/"  (escaped handled apart)
+    cc_password = 1u << 4,   // unreserved / "&=+$,"
+    cc_param = 1u << 5,      // unreserved / param-unreserved "[]/:&+$"
+    cc_hnv = 1u << 6,        // unreserved / hnv-unreserved "[]/?:+$"
+    cc_word = 1u << 7,       // word
+    cc_uric = 1u << 8,       // reserved / unreserved (escaped handled apart)
     cc_hex = 1u << 9,
     cc_digit = 1u << 10,
-    cc_host = 1u << 11,           // alphanum / "-." (hostname labels)
-    cc_scheme = 1u << 12,         // alphanum / "+-."
-    cc_qdtext = 1u << 13,         // %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII (LWS handled apart)
-    cc_ws = 1u << 14,             // SP / HTAB
-    cc_list_special = 1u << 15,   // '"' '<' '>' ',' '\\': what splitting a list must look at
+    cc_host = 1u << 11,         // alphanum / "-." (hostname labels)
+    cc_scheme = 1u << 12,       // alphanum / "+-."
+    cc_qdtext = 1u << 13,       // %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII (LWS handled apart)
+    cc_ws = 1u << 14,           // SP / HTAB
+    cc_list_special = 1u << 15, // '"' '<' '>' ',' '\\': what splitting a list must look at
 };
 
 consteval std::array<std::uint16_t, 256> make_char_table() {

@@ -95,7 +95,8 @@ constexpr host_type classify_host(std::string_view s, bool bare_ipv6 = false) no
     if (s.size() > 2 && s.front() == '[' && s.back() == ']')
         return is_ipv6(s.substr(1, s.size() - 2)) ? host_type::ipv6 : host_type::none;
     if (is_ipv4(s)) return host_type::ipv4;
-    if (bare_ipv6 && s.find(':') != std::string_view::npos) return is_ipv6(s) ? host_type::ipv6 : host_type::none;
+    if (bare_ipv6 && s.find(':') != std::string_view::npos)
+        return is_ipv6(s) ? host_type::ipv6 : host_type::none;
     return is_hostname(s) ? host_type::name : host_type::none;
 }
 

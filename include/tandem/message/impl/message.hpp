@@ -21,7 +21,8 @@ inline std::size_t find_cr_or_lf(const char* b, std::size_t pos, std::size_t n) 
     const __m128i lf = _mm_set1_epi8('\n');
     while (pos + 16 <= n) {
         __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + pos));
-        auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf))));
+        auto mask = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf))));
         if (mask) return pos + static_cast<std::size_t>(__builtin_ctz(mask));
         pos += 16;
     }
@@ -56,7 +57,8 @@ constexpr bool valid_reason_phrase(std::string_view r) noexcept {
 TANDEM_DECL std::error_code message::parse_start_line(std::string_view line, const parse_options& opts) {
     using namespace detail;
     auto sp = [&](std::string_view part) {
-        return span{static_cast<std::uint32_t>(part.data() - buf_.data()), static_cast<std::uint32_t>(part.size())};
+        return span{static_cast<std::uint32_t>(part.data() - buf_.data()),
+                    static_cast<std::uint32_t>(part.size())};
     };
     if (line.size() > 4 && iequals(line.substr(0, 4), "SIP/")) {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
@@ -100,7 +102,8 @@ TANDEM_DECL std::error_code message::parse_start_line(std::string_view line, con
     return {};
 }
 
-TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_options& opts, diagnostics* diag) {
+TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_options& opts,
+                                            diagnostics* diag) {
     clear();
     auto fail = [&](parse_errc e, std::size_t line, std::string_view header = {}) {
         if (diag) {
@@ -156,7 +159,8 @@ TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_
         while (p < eol && detail::is_token(b[p])) ++p;
         std::string_view name(b + pos, p - pos);
         while (p < eol && detail::is_ws(b[p])) ++p;
-        if (name.empty()) return fail(parse_errc::bad_header_name, line_no, std::string_view(b + pos, p - pos));
+        if (name.empty())
+            return fail(parse_errc::bad_header_name, line_no, std::string_view(b + pos, p - pos));
         if (p == eol || b[p] != ':') {
             bool colon = std::memchr(b + p, ':', eol - p) != nullptr;
             return fail(colon ? parse_errc::bad_header_name : parse_errc::missing_colon, line_no, name);
@@ -218,7 +222,8 @@ TANDEM_DECL std::error_code message::check_field(const field& f) const {
     };
     auto na = [](std::string_view e) { return parse_name_addr(e).has_value(); };
     switch (f.id) {
-    case header_id::via: return each(parse_errc::bad_via, [](std::string_view e) { return parse_via(e).has_value(); });
+    case header_id::via:
+        return each(parse_errc::bad_via, [](std::string_view e) { return parse_via(e).has_value(); });
     case header_id::from:
     case header_id::to:
     case header_id::reply_to:
@@ -239,8 +244,7 @@ TANDEM_DECL std::error_code message::check_field(const field& f) const {
             return r && r->angle_brackets;
         });
     case header_id::p_asserted_identity:
-    case header_id::p_preferred_identity:
-        return each(parse_errc::bad_name_addr, na);
+    case header_id::p_preferred_identity: return each(parse_errc::bad_name_addr, na);
     case header_id::call_info:
     case header_id::alert_info:
     case header_id::error_info:
@@ -269,19 +273,17 @@ TANDEM_DECL std::error_code message::check_field(const field& f) const {
         return {};
     case header_id::accept:
         return each(
-            parse_errc::bad_header_value, [](std::string_view e) { return parse_media_type(e, true).has_value(); },
-            true);
+            parse_errc::bad_header_value,
+            [](std::string_view e) { return parse_media_type(e, true).has_value(); }, true);
     case header_id::require:
-    case header_id::proxy_require:
-        return each(parse_errc::bad_token_list, valid_token);
+    case header_id::proxy_require: return each(parse_errc::bad_token_list, valid_token);
     case header_id::supported:
     case header_id::unsupported:
     case header_id::allow:
     case header_id::allow_events:
     case header_id::content_encoding:
     case header_id::accept_encoding:
-    case header_id::content_language:
-        return each(parse_errc::bad_token_list, valid_token, true);
+    case header_id::content_language: return each(parse_errc::bad_token_list, valid_token, true);
     case header_id::accept_language:
     case header_id::reason:
     case header_id::request_disposition:
@@ -305,7 +307,8 @@ TANDEM_DECL std::error_code message::check_field(const field& f) const {
         sc.skip_ws();
         return sc.at_end() ? std::error_code{} : make_error_code(parse_errc::bad_header_value);
     }
-    case header_id::rack: return valid_rack(v) ? std::error_code{} : make_error_code(parse_errc::bad_header_value);
+    case header_id::rack:
+        return valid_rack(v) ? std::error_code{} : make_error_code(parse_errc::bad_header_value);
     case header_id::date: return valid_date(v) ? std::error_code{} : make_error_code(parse_errc::bad_date);
     case header_id::retry_after:
         return valid_retry_after(v) ? std::error_code{} : make_error_code(parse_errc::bad_header_value);
@@ -409,8 +412,10 @@ TANDEM_DECL void message::set_request_uri(std::string_view uri) {
 
 TANDEM_DECL void message::set_body(std::string_view content_type, std::string_view body) {
     body_ = append(body);
-    if (content_type.empty()) remove_headers(header_id::content_type);
-    else set_header("Content-Type", content_type);
+    if (content_type.empty())
+        remove_headers(header_id::content_type);
+    else
+        set_header("Content-Type", content_type);
 }
 
 TANDEM_DECL void message::serialize_to(std::string& out) const {

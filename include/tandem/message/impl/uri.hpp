@@ -192,10 +192,17 @@ struct unit_reader {
 
     static constexpr bool reserved(int c) noexcept {
         switch (c) {
-        case ';': case '/': case '?': case ':': case '@': case '&': case '=': case '+': case '$': case ',':
-            return true;
-        default:
-            return false;
+        case ';':
+        case '/':
+        case '?':
+        case ':':
+        case '@':
+        case '&':
+        case '=':
+        case '+':
+        case '$':
+        case ',': return true;
+        default: return false;
         }
     }
     constexpr int next() noexcept {
