@@ -54,8 +54,10 @@ public:
             if (code < 200) {
                 // 17.1.1.2: 1xx -> Proceeding, to the TU
                 actions_.push(deliver{code});
-                if (state_ == state::calling) enter(state::proceeding, now);
-                else restart_timer_c(now);
+                if (state_ == state::calling)
+                    enter(state::proceeding, now);
+                else
+                    restart_timer_c(now);
             } else if (code < 300) {
                 // RFC 6026 7.2: 2xx -> Accepted, to the TU
                 actions_.push(deliver{code});
@@ -132,7 +134,8 @@ private:
             break;
         case state::completed:
             timers_.stop_all();
-            timers_.start(timer_id::d, now + (reliable_ ? milliseconds{0} : std::max(milliseconds{32000}, 64 * cfg_.t1)));
+            timers_.start(timer_id::d,
+                          now + (reliable_ ? milliseconds{0} : std::max(milliseconds{32000}, 64 * cfg_.t1)));
             break;
         case state::accepted:
             timers_.stop_all();

@@ -44,8 +44,10 @@ public:
             rsp.serialize_to(last_);
             timers_.stop(timer_id::trying);
             actions_.push(send{last_});
-            if (code >= 300) enter(state::completed, now);
-            else if (code >= 200) enter(state::accepted, now);
+            if (code >= 300)
+                enter(state::completed, now);
+            else if (code >= 200)
+                enter(state::accepted, now);
             break;
         case state::accepted:
             // RFC 6026 8.5: the TU retransmits its 2xx through the transaction
@@ -69,8 +71,10 @@ public:
             if (!ack && !last_.empty()) actions_.push(send{last_});
             break;
         case state::completed:
-            if (ack) enter(state::confirmed, now);
-            else actions_.push(send{last_}); // retransmit the final response
+            if (ack)
+                enter(state::confirmed, now);
+            else
+                actions_.push(send{last_}); // retransmit the final response
             break;
         default: break; // Confirmed absorbs ACKs; Accepted absorbs INVITE retransmissions
         }
@@ -174,8 +178,10 @@ public:
         last_.clear();
         rsp.serialize_to(last_);
         actions_.push(send{last_});
-        if (rsp.status() >= 200) enter(state::completed, now);
-        else state_ = state::proceeding;
+        if (rsp.status() >= 200)
+            enter(state::completed, now);
+        else
+            state_ = state::proceeding;
     }
 
     /// A retransmission of the request matched this transaction.
