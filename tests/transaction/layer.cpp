@@ -242,3 +242,42 @@ TEST_CASE("branches are unique and carry the magic cookie", "[transaction][layer
     layer other;
     CHECK(other.new_branch() != layer{}.new_branch()); // seeded from random_device
 }
+
+TEST_CASE("the layer retransmits a 2xx to an INVITE until the ACK (13.3.1.4)", "[transaction][layer]") {
+    layer l;
+    l.on_message(parse(request("INVITE")), udp, t0);
+    auto inv = only<request_received>(drain(l));
+    REQUIRE(inv.size() == 1);
+    l.respond(inv[0].tx, *msg::make_response(*inv[0].request, 200, {}, "t9"), t0);
+    CHECK(only<transmit>(drain(l)).size() == 1);
+    // T1, then 2*T1: the 2xx again
+    l.on_time(t0 + milliseconds{500});
+    CHECK(only<transmit>(drain(l)).size() == 1);
+    l.on_time(t0 + milliseconds{1500});
+    CHECK(only<transmit>(drain(l)).size() == 1);
+    // the ACK (own branch) stops it
+    l.on_message(parse(request("ACK", "z9hG4bKack", "ACK", "t9")), udp, t0 + milliseconds{1600});
+    CHECK(only<ack_received>(drain(l)).size() == 1);
+    l.on_time(t0 + milliseconds{3500});
+    CHECK(only<transmit>(drain(l)).empty());
+
+    SECTION("without an ACK the TU is told after 64*T1") {
+        layer m;
+        m.on_message(parse(request("INVITE")), udp, t0);
+        auto i2 = only<request_received>(drain(m));
+        m.respond(i2[0].tx, *msg::make_response(*i2[0].request, 200, {}, "t9"), t0);
+        drain(m);
+        int resent = 0;
+        bool timeout = false;
+        while (auto d = m.next_deadline()) {
+            m.on_time(*d);
+            for (auto& e : drain(m)) {
+                resent += std::holds_alternative<transmit>(e);
+                if (auto a = std::get_if<ack_timeout>(&e))
+                    timeout = a->invite->call_id() == "call-1@192.0.2.1";
+            }
+        }
+        CHECK(timeout);
+        CHECK(resent == 10); // 0.5 1.5 3.5 7.5 11.5 15.5 19.5 23.5 27.5 31.5
+    }
+}

@@ -89,8 +89,15 @@ struct invite_no_answer {
 struct transaction_ended {
     tx_id tx;
 };
-using event = std::variant<transmit, request_received, cancel_received, ack_received, response_received,
-                           stray_response, transaction_failed, invite_no_answer, transaction_ended>;
+/// No ACK came for a 2xx the layer kept retransmitting for server INVITE transaction `tx`
+/// (RFC 3261 13.3.1.4): the TU should end the dialog with a BYE.
+struct ack_timeout {
+    tx_id tx;
+    const message::message* invite;
+};
+using event =
+    std::variant<transmit, request_received, cancel_received, ack_received, response_received, stray_response,
+                 transaction_failed, invite_no_answer, transaction_ended, ack_timeout>;
 /// @}
 
 /// Settings of a transaction layer.
@@ -100,6 +107,9 @@ struct layer_config {
     /// their response statelessly (RFC 3261 8.2, 16.3). `forwarding` matters for proxies and
     /// B2BUAs.
     message::validation_options validation;
+    /// Do the UAS core's part of RFC 3261 13.3.1.4: retransmit a 2xx to an INVITE (T1
+    /// doubling to T2) until its ACK arrives, and report `ack_timeout` after 64*T1.
+    bool retransmit_2xx = true;
     /// Seed for branch generation; 0 takes one from std::random_device.
     std::uint64_t seed = 0;
 };
@@ -179,6 +189,18 @@ public:
         visit_fsm(it->second.fsm, [&](auto& f) {
             if constexpr (requires { f.respond(rsp, now); }) f.respond(rsp, now);
         });
+        if (auto* si = std::get_if<server_invite>(&it->second.fsm);
+            si && cfg_.retransmit_2xx && rsp.status() >= 200 && rsp.status() < 300) {
+            pending_2xx& p = ok_pending_[ack_key(si->request())];
+            p.tx = tx;
+            p.to = it->second.where;
+            p.invite = si->request();
+            p.bytes.clear();
+            rsp.serialize_to(p.bytes);
+            p.interval = cfg_.timers.t1;
+            p.next = now + p.interval;
+            p.give_up = now + 64 * cfg_.timers.t1;
+        }
         drain(tx, nullptr);
     }
 
@@ -195,6 +217,25 @@ public:
     /// Fires every timer due at `now`.
     void on_time(time_point now) {
         collect();
+        for (auto it = ok_pending_.begin(); it != ok_pending_.end();) {
+            pending_2xx& p = it->second;
+            if (p.next > now) {
+                ++it;
+                continue;
+            }
+            if (now >= p.give_up) {
+                // 13.3.1.4: no ACK within 64*T1; the TU ends the dialog. The INVITE is moved
+                // to the graveyard store so the event's pointer outlives this call.
+                expired_invites_.push_back(std::move(p.invite));
+                events_.push_back(ack_timeout{p.tx, &expired_invites_.back()});
+                it = ok_pending_.erase(it);
+                continue;
+            }
+            events_.push_back(transmit{p.to, p.bytes});
+            p.interval = std::min(2 * p.interval, cfg_.timers.t2);
+            p.next = std::min(now + p.interval, p.give_up);
+            ++it;
+        }
         while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
             tx_id id = deadlines_.begin()->second;
             deadlines_.erase(deadlines_.begin());
@@ -227,8 +268,11 @@ public:
         return e;
     }
     std::optional<time_point> next_deadline() const noexcept {
-        if (deadlines_.empty()) return std::nullopt;
-        return deadlines_.begin()->first;
+        std::optional<time_point> d;
+        if (!deadlines_.empty()) d = deadlines_.begin()->first;
+        for (auto& [key, p] : ok_pending_)
+            if (!d || p.next < *d) d = p.next;
+        return d;
     }
     /// Number of live transactions.
     std::size_t size() const noexcept { return txs_.size(); }
@@ -283,6 +327,7 @@ private:
                         si && si->current() != server_invite::state::completed &&
                         si->current() != server_invite::state::confirmed) {
                         // an RFC 2543 ACK for a 2xx shares the INVITE's key: it is the TU's
+                        ok_pending_.erase(ack_key(current_));
                         events_.push_back(ack_received{&current_, from});
                         return;
                     }
@@ -296,8 +341,10 @@ private:
         }
         if (ack) {
             // 17.2.3: an ACK matching nothing is for the TU (the ACK of a 2xx) if it is usable
-            if (!message::validate_request(current_, cfg_.validation))
+            if (!message::validate_request(current_, cfg_.validation)) {
+                ok_pending_.erase(ack_key(current_)); // 13.3.1.4: the 2xx is acknowledged
                 events_.push_back(ack_received{&current_, from});
+            }
             return;
         }
         if (!message::can_respond(current_)) return; // nowhere to send an answer: drop (18.2.1)
@@ -413,6 +460,14 @@ private:
         }
     }
 
+    // The 2xx an ACK acknowledges: same Call-ID and CSeq number (13.2.2.4, 13.3.1.4).
+    static std::string ack_key(const message::message& m) {
+        auto cs = m.cseq();
+        std::string k(m.call_id());
+        k.append(1, '\x01').append(std::to_string(cs ? cs->number : 0));
+        return k;
+    }
+
     void erase_keys(const entry& e) {
         if (auto k = client_keys_.find(e.key); k != client_keys_.end()) client_keys_.erase(k);
         if (auto k = server_keys_.find(e.key); k != server_keys_.end()) server_keys_.erase(k);
@@ -424,6 +479,7 @@ public:
     void collect() {
         for (tx_id id : graveyard_) txs_.erase(id);
         graveyard_.clear();
+        expired_invites_.clear();
     }
 
 private:
@@ -436,6 +492,17 @@ private:
     std::set<std::pair<time_point, tx_id>> deadlines_;
     std::deque<event> events_;
     std::vector<tx_id> graveyard_;
+    struct pending_2xx {
+        tx_id tx = 0;
+        flow to;
+        message::message invite;
+        std::string bytes;
+        milliseconds interval{0};
+        time_point next;
+        time_point give_up;
+    };
+    std::unordered_map<std::string, pending_2xx> ok_pending_; // by ack_key of the INVITE
+    std::deque<message::message> expired_invites_;
     message::message current_;
     std::string scratch_;
 };
