@@ -157,9 +157,9 @@ public:
     tx_id send_request(const message::message& req, flow to, time_point now) {
         collect();
         if (req.method() == message::method_id::ack) {
-            scratch_.clear();
-            req.serialize_to(scratch_);
-            events_.push_back(transmit{to, scratch_});
+            std::string& bytes = out_.emplace_back();
+            req.serialize_to(bytes);
+            events_.push_back(transmit{to, bytes});
             return 0;
         }
         tx_id id = ++last_id_;
@@ -207,6 +207,8 @@ public:
     /// A message from the network on flow `from`.
     void on_message(message::message&& m, flow from, time_point now) {
         collect();
+        // Precondition (the drain contract): events of the previous input, which may point at
+        // the previous message, were drained.
         current_ = std::move(m);
         if (current_.is_response())
             on_response(from, now);
@@ -275,7 +277,7 @@ public:
         return d;
     }
     /// Number of live transactions.
-    std::size_t size() const noexcept { return txs_.size(); }
+    std::size_t size() const noexcept { return txs_.size() - graveyard_.size(); }
 
 private:
     using fsm_type =
@@ -398,8 +400,9 @@ private:
 
     // A response sent without a transaction (RFC 3261 8.2.6, 16.3 items 1-6, 9.2 for 481).
     void stateless(flow to, int status, const std::string& extra) {
-        scratch_ = message::make_response_text(current_, status, {}, to_tag_for(current_), extra);
-        events_.push_back(transmit{to, scratch_});
+        std::string& bytes =
+            out_.emplace_back(message::make_response_text(current_, status, {}, to_tag_for(current_), extra));
+        events_.push_back(transmit{to, bytes});
     }
 
     // A To tag for responses the layer makes itself: derived from the request so that a
@@ -477,9 +480,13 @@ public:
     /// Releases transactions that ended during the previous input. Called at the start of
     /// every input; the events of that input must have been drained.
     void collect() {
+        // Events still queued may point into what would be released: wait until they are drained
+        // (an input made by the TU from inside its event handling lands here with events queued).
+        if (!events_.empty()) return;
         for (tx_id id : graveyard_) txs_.erase(id);
         graveyard_.clear();
         expired_invites_.clear();
+        out_.clear();
     }
 
 private:
@@ -504,7 +511,7 @@ private:
     std::unordered_map<std::string, pending_2xx> ok_pending_; // by ack_key of the INVITE
     std::deque<message::message> expired_invites_;
     message::message current_;
-    std::string scratch_;
+    std::deque<std::string> out_; // bytes of transmissions made outside a transaction
 };
 
 } // namespace tandem::transaction
