@@ -112,7 +112,8 @@ public:
     /// 17.1.4: a transport failure ends the transaction and is reported to the TU.
     void on_transport_error(time_point now) {
         if (state_ == state::terminated) return;
-        if (state_ == state::calling || state_ == state::proceeding) actions_.push(transport_failed{});
+        // figure 5: Calling, Proceeding and Completed (where the ACK is sent) inform the TU
+        if (state_ != state::accepted) actions_.push(transport_failed{});
         enter(state::terminated, now);
     }
 
@@ -129,7 +130,9 @@ private:
         state_ = s;
         switch (s) {
         case state::proceeding:
+            // 17.1.1.2: no more retransmissions; Timer B only guards Calling
             timers_.stop(timer_id::a);
+            timers_.stop(timer_id::b);
             restart_timer_c(now);
             break;
         case state::completed:

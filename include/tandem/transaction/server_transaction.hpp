@@ -76,7 +76,11 @@ public:
             else
                 actions_.push(send{last_}); // retransmit the final response
             break;
-        default: break; // Confirmed absorbs ACKs; Accepted absorbs INVITE retransmissions
+        case state::accepted:
+            // RFC 6026 7.1: an ACK (for the 2xx) goes to the TU; INVITE retransmissions are absorbed
+            if (ack) actions_.push(deliver{0});
+            break;
+        default: break; // Confirmed absorbs ACKs
         }
     }
 
