@@ -98,7 +98,9 @@ TEST_CASE("client INVITE: 1xx -> Proceeding, delivered, retransmissions stop", "
     const bool reliable = GENERATE(false, true);
     INFO((reliable ? "TCP" : "UDP"));
     auto inv = request(invite_over(reliable));
-    invite_script s(inv, reliable);
+    timer_config no_c;
+    no_c.timer_c = 0ms; // Timer C off: only the TU ends an unanswered INVITE
+    invite_script s(inv, reliable, no_c);
     s.start();
     s.advance(100ms);
 
@@ -119,10 +121,11 @@ TEST_CASE("client INVITE: 1xx -> Proceeding, delivered, retransmissions stop", "
 TEST_CASE("client INVITE: no timer runs in Proceeding without Timer C", "[transaction][scripted]") {
     // Figure 5: Timers A and B belong to Calling. After a 1xx the earliest running timer is
     // none at all (Timer C is off), so next_deadline() should be nullopt. The header leaves
-    // Timer B armed (client_transaction.hpp:129-132, enter(proceeding) stops only A); it fires
-    // as a no-op at 64*T1 (line 95), a spurious wake-up of the driver.
+    // Timer B armed; it would fire as a no-op at 64*T1, a spurious wake-up of the driver.
     auto inv = request(invite_over(false));
-    invite_script s(inv, false);
+    timer_config no_c;
+    no_c.timer_c = 0ms;
+    invite_script s(inv, false, no_c);
     s.start();
     s.receive(response(inv, 180));
     CHECK(s.due_in() == no_deadline);
@@ -147,10 +150,22 @@ TEST_CASE("client INVITE: Timer C restarts on each 1xx and reports no_answer", "
     CHECK(s.advance(1ms) == actions{no_answer}); // the TU should CANCEL
     CHECK(s.fsm.current() == ci_state::proceeding);
     CHECK(s.elapsed() == 31s + 100s + 181s);
-    // reported once; the final response still completes the transaction
-    CHECK(s.advance(10min) == actions{});
+    // reported once; within 64*T1 the final response (the 487 to the TU's CANCEL) still
+    // completes the transaction
+    CHECK(s.advance(32s - 1ms) == actions{});
     CHECK(s.receive(response(inv, 487)).size() == 2);
     CHECK(s.fsm.current() == ci_state::completed);
+}
+
+TEST_CASE("client INVITE: no final response 64*T1 after Timer C gives up (16.7)", "[transaction][scripted]") {
+    timer_config cfg; // Timer C is on by default (181 s)
+    auto inv = request(invite_over(false));
+    invite_script s(inv, false, cfg);
+    s.start();
+    CHECK(s.receive(response(inv, 180)) == actions{delivered(180)});
+    CHECK(s.advance(181s) == actions{no_answer});
+    CHECK(s.advance(32s) == (actions{tx::timed_out{tx::timer_id::c}, tx::terminated{}}));
+    CHECK(s.fsm.current() == ci_state::terminated);
 }
 
 TEST_CASE("client INVITE: Timer C is stopped by a final response", "[transaction][scripted]") {

@@ -100,7 +100,17 @@ public:
                 }
                 break;
             case timer_id::c:
-                if (state_ == state::proceeding) actions_.push(no_answer{});
+                if (state_ != state::proceeding) break;
+                if (!timer_c_fired_) {
+                    // 16.6 item 11: tell the TU (it CANCELs), then allow 64*T1 for the final response
+                    timer_c_fired_ = true;
+                    actions_.push(no_answer{});
+                    timers_.start(timer_id::c, now + 64 * cfg_.t1);
+                } else {
+                    // 16.7: no final response after the CANCEL either: give up as for a 408
+                    actions_.push(timed_out{timer_id::c});
+                    enter(state::terminated, now);
+                }
                 break;
             case timer_id::d:
             case timer_id::m: enter(state::terminated, now); break;
@@ -152,7 +162,7 @@ private:
         }
     }
     void restart_timer_c(time_point now) {
-        if (cfg_.timer_c.count() > 0) timers_.start(timer_id::c, now + cfg_.timer_c);
+        if (cfg_.timer_c.count() > 0 && !timer_c_fired_) timers_.start(timer_id::c, now + cfg_.timer_c);
     }
     // 17.1.1.3: the ACK for a non-2xx final response.
     void build_ack(const message::message& rsp) {
@@ -178,6 +188,7 @@ private:
     bool reliable_;
     timer_config cfg_;
     milliseconds interval_a_{0};
+    bool timer_c_fired_ = false;
     state state_ = state::calling;
     detail::deadlines timers_;
     detail::action_queue actions_;

@@ -23,10 +23,13 @@ struct timer_config {
     milliseconds t1{500};  ///< RTT estimate
     milliseconds t2{4000}; ///< cap of non-INVITE request and INVITE response retransmission
     milliseconds t4{5000}; ///< longest time a message stays in the network
-    /// Timer C of a client INVITE (RFC 3261 16.6 item 11): a final response must arrive this
-    /// long after the last provisional one, or the TU is told (`no_answer`) so it can CANCEL.
-    /// Zero switches it off (a UA's default); a proxy or B2BUA sets more than 3 minutes.
-    milliseconds timer_c{0};
+    /// Timer C of a client INVITE (RFC 3261 16.6 item 11, 16.7): a final response must arrive
+    /// this long after the last provisional one, or the TU is told (`no_answer`) so that it
+    /// CANCELs; if 64*T1 later there is still no final response, the transaction gives up
+    /// (`timed_out{c}`), so that a silent peer cannot keep it forever. More than 3 minutes
+    /// (a UAS refreshes its provisional response every minute, 13.3.1.1). Zero switches it off:
+    /// then only the TU can end an unanswered INVITE.
+    milliseconds timer_c{181000};
     /// A server INVITE transaction sends 100 Trying if the TU has not answered within this
     /// time (RFC 3261 17.2.1: 200 ms).
     milliseconds trying_delay{200};
