@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <string>
 
 using namespace tandem::message;
@@ -403,4 +404,80 @@ TEST_CASE("no allocation once a message object is warm", "[message][parser]") {
     const char* before = m.body().data();
     REQUIRE_FALSE(m.assign(invite));
     CHECK(m.body().data() == before); // same storage reused
+}
+
+TEST_CASE("header names of every length and shape take the same way", "[message][parser][header]") {
+    // Long names (16 octets and more), names with token punctuation, names at the very end of
+    // the buffer and blanks before the colon all map as to_header_id says.
+    const std::string head = "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                             "To: <sip:a@example.com>\r\nFrom: <sip:b@example.com>;tag=x\r\nCall-ID: c\r\n"
+                             "CSeq: 1 OPTIONS\r\n";
+    for (std::size_t i = 1; i < header_id_count; ++i) {
+        auto id = static_cast<header_id>(i);
+        std::string name(to_string(id));
+        std::string mixed = name;
+        for (std::size_t k = 0; k < mixed.size(); ++k)
+            mixed[k] = k % 2 ? detail::to_lower(mixed[k]) : static_cast<char>(std::toupper(mixed[k]));
+        for (const std::string& n : {name, mixed}) {
+            parse_options o;
+            o.check_syntax = false;
+            std::string value = id == header_id::content_length ? "0" : "x";
+            auto m = message::parse(head + n + ":" + value + "\r\n\r\n", o);
+            REQUIRE(m);
+            CHECK(m->header_at(m->header_count() - 1).id == id);
+            CHECK(m->header_at(m->header_count() - 1).value == value);
+        }
+    }
+    parse_options o;
+    o.check_syntax = false;
+    auto m = message::parse(
+        head + "X-Sixteen-Chars1: a\r\nX.Odd!Name~: b \r\nVias: c\r\nv :d\r\nP-Asserted-Identity:e\r\n\r\n",
+        o);
+    REQUIRE(m);
+    REQUIRE(m->header_count() == 10);
+    CHECK(m->header("x-sixteen-chars1") == "a");
+    CHECK(m->header("X.Odd!Name~") == "b");
+    CHECK(m->header_at(7).id == header_id::other);
+    CHECK(m->header_at(7).value == "c");
+    CHECK(m->header_at(8).id == header_id::via);
+    CHECK(m->header_at(8).name == "v");
+    CHECK(m->header_at(8).value == "d");
+    CHECK(m->header_at(9).id == header_id::p_asserted_identity);
+    // a name the SSE lookup must not take for a known one
+    CHECK(to_header_id("Call\rID") == header_id::call_id); // as name_equals always did
+    CHECK(message::parse(head + "Call_ID: c\r\n\r\n", o)->header_at(5).id == header_id::other);
+    CHECK(message::parse(head + "Call-ID\r\n\r\n", o).error() == parse_errc::missing_colon);
+    CHECK(message::parse(head + "A-Very-Long-Header-Name\r\n\r\n", o).error() == parse_errc::missing_colon);
+    CHECK(message::parse(head + "A-Very-Long-Header-Name x: y\r\n\r\n", o).error() ==
+          parse_errc::bad_header_name);
+    CHECK(message::parse("OPTIONS sip:a@b SIP/2.0\r\nv:a\r\n\r\n", o)->header(header_id::via) == "a");
+}
+
+TEST_CASE("the top Via is parsed where it stands in its list", "[message][header]") {
+    message m; // the views of a via point into it
+    auto top = [&m](std::string via) {
+        parse_options o;
+        o.check_syntax = false;
+        REQUIRE_FALSE(m.assign("OPTIONS sip:a@b SIP/2.0\r\nVia: " + via + "\r\n\r\n", o));
+        return m.top_via();
+    };
+    CHECK(top("SIP/2.0/UDP h;branch=z9hG4bK1 , SIP/2.0/UDP g")->branch() == "z9hG4bK1");
+    CHECK(top("SIP/2.0/UDP h;x=\"a, b\";branch=z9hG4bK2,SIP/2.0/UDP g")->branch() == "z9hG4bK2");
+    CHECK(top("SIP/2.0/UDP h;branch=z9hG4bK3,")->branch() == "z9hG4bK3");
+    CHECK(top("SIP/2.0/UDP h;branch=z9hG4bK3 x, SIP/2.0/UDP g").error() == parse_errc::bad_via);
+    CHECK(top(", SIP/2.0/UDP g").error() == parse_errc::bad_via);
+    CHECK(top("SIP/2.0/UDP [::1, SIP/2.0/UDP h;x=]").error() == parse_errc::bad_via);
+    CHECK(top("SIP/2.0/UDP h;x=<a,b>").error() == parse_errc::bad_via);
+    CHECK(top("SIP/2.0/UDP h;branch=z9hG4bK4")->params.text() == ";branch=z9hG4bK4");
+    // and check_syntax refuses what splitting the list refused
+    auto full = [](std::string via) {
+        return message::parse(
+            "OPTIONS sip:a@b SIP/2.0\r\nVia: " + via +
+            "\r\nTo: <sip:a@b>\r\nFrom: <sip:b@c>;tag=x\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
+    };
+    CHECK(full("SIP/2.0/UDP h;branch=z9hG4bK1 , SIP/2.0/UDP g"));
+    CHECK(full("SIP/2.0/UDP h;branch=z9hG4bK1,").error() == parse_errc::bad_via);
+    CHECK(full("SIP/2.0/UDP h,,SIP/2.0/UDP g").error() == parse_errc::bad_via);
+    CHECK(full("SIP/2.0/UDP h;x=\"a, b\", SIP/2.0/UDP g"));
+    CHECK(full("SIP/2.0/UDP h g").error() == parse_errc::bad_via);
 }

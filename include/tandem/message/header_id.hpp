@@ -6,7 +6,9 @@
 
 #include <tandem/message/detail/char_table.hpp>
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace tandem::message {
@@ -230,220 +232,117 @@ constexpr bool is_list_header(header_id h) noexcept {
     }
 }
 
+namespace detail {
+
+// Header names are found with one table lookup keyed on (length, first letter), then one
+// comparison: `header_name_table` holds, per key, the (at most three) ids whose long name
+// has that length and first letter. The key uses the low five bits of the first octet, so
+// a non-letter can land in a letter's bucket; the full comparison then refuses it.
+inline constexpr std::size_t header_name_max = 20; // "p-preferred-identity"
+inline constexpr std::size_t header_name_slots = 3;
+
+constexpr std::size_t header_name_key(std::size_t len, char first) noexcept {
+    return len * 32 + (static_cast<unsigned char>(first) & 31u);
+}
+
+consteval std::array<std::array<header_id, header_name_slots>, (header_name_max + 1) * 32>
+make_header_name_table() {
+    std::array<std::array<header_id, header_name_slots>, (header_name_max + 1) * 32> t{};
+    for (std::size_t i = 1; i < header_id_count; ++i) {
+        auto id = static_cast<header_id>(i);
+        std::string_view n = to_string(id);
+        auto& slots = t[header_name_key(n.size(), n[0])];
+        std::size_t k = 0;
+        while (slots[k] != header_id::other) ++k; // a fourth name in one bucket fails to compile
+        slots[k] = id;
+    }
+    return t;
+}
+
+inline constexpr auto header_name_table = make_header_name_table();
+
+/// Id of a compact form by its lower-cased letter minus 'a' (RFC 3261 7.3.3).
+consteval std::array<header_id, 26> make_compact_table() {
+    std::array<header_id, 26> t{};
+    for (std::size_t i = 1; i < header_id_count; ++i) {
+        auto id = static_cast<header_id>(i);
+        if (char c = compact_form(id)) t[static_cast<std::size_t>(c - 'a')] = id;
+    }
+    return t;
+}
+
+inline constexpr auto compact_table = make_compact_table();
+
+/// The long names lower-cased and zero-padded to 24 octets, as three little-endian words,
+/// for comparisons eight octets at a time.
+consteval std::array<std::array<std::uint64_t, 3>, header_id_count> make_header_name_words() {
+    std::array<std::array<std::uint64_t, 3>, header_id_count> t{};
+    for (std::size_t i = 1; i < header_id_count; ++i) {
+        std::string_view n = to_string(static_cast<header_id>(i));
+        for (std::size_t k = 0; k < n.size(); ++k) {
+            auto c = static_cast<std::uint64_t>(static_cast<unsigned char>(to_lower(n[k])));
+            t[i][k / 8] |= c << (8 * (k % 8));
+        }
+    }
+    return t;
+}
+
+inline constexpr auto header_name_words = make_header_name_words();
+
+inline std::uint64_t load_le64(const char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/**
+ * `to_header_id` for a name that is known to be a token, reading eight octets at a time:
+ * the caller guarantees that `p[0, (len + 7) / 8 * 8)` is readable. ORing 0x20 lower-cases
+ * letters and changes no other token octet into a letter or '-' (see `name_equals`).
+ */
+inline header_id lookup_token_header_name(const char* p, std::size_t len) noexcept {
+    if (len == 1) {
+        auto c = static_cast<unsigned>(static_cast<unsigned char>(p[0]) | 0x20u) - 'a';
+        return c < 26 ? compact_table[c] : header_id::other;
+    }
+    if (len > header_name_max) return header_id::other;
+    const auto& slots = header_name_table[header_name_key(len, p[0])];
+    constexpr std::uint64_t lower = 0x2020202020202020ull;
+    const std::size_t words = (len + 7) / 8;
+    const std::uint64_t last_mask = ~std::uint64_t{0} >> (8 * (words * 8 - len));
+    for (header_id id : slots) {
+        if (id == header_id::other) break;
+        // every name in the bucket has length `len`
+        const auto& w = header_name_words[static_cast<std::size_t>(id)];
+        bool eq = ((load_le64(p + 8 * (words - 1)) | lower) & last_mask) == w[words - 1];
+        for (std::size_t k = 0; k + 1 < words; ++k) eq &= (load_le64(p + 8 * k) | lower) == w[k];
+        if (eq) return id;
+    }
+    return header_id::other;
+}
+
+} // namespace detail
+
 /// Identifies a header name, long or compact, case-insensitively.
 constexpr header_id to_header_id(std::string_view n) noexcept {
     if (n.empty()) return header_id::other;
     if (n.size() == 1) {
-        switch (detail::to_lower(n[0])) {
-        case 'a': return header_id::accept_contact;
-        case 'u': return header_id::allow_events;
-        case 'i': return header_id::call_id;
-        case 'm': return header_id::contact;
-        case 'e': return header_id::content_encoding;
-        case 'l': return header_id::content_length;
-        case 'c': return header_id::content_type;
-        case 'o': return header_id::event;
-        case 'f': return header_id::from;
-        case 'y': return header_id::identity;
-        case 'r': return header_id::refer_to;
-        case 'b': return header_id::referred_by;
-        case 'j': return header_id::reject_contact;
-        case 'd': return header_id::request_disposition;
-        case 'x': return header_id::session_expires;
-        case 's': return header_id::subject;
-        case 'k': return header_id::supported;
-        case 't': return header_id::to;
-        case 'v': return header_id::via;
-        default: return header_id::other;
-        }
+        auto c = static_cast<unsigned>(static_cast<unsigned char>(detail::to_lower(n[0]))) - 'a';
+        return c < 26 ? detail::compact_table[c] : header_id::other;
     }
-    // Dispatch on length and first letter, then compare once.
-    const unsigned key = static_cast<unsigned>(n.size()) << 8 | (static_cast<unsigned char>(n[0]) | 0x20u);
-    switch (key) {
-    case 2u << 8 | 't':
-        if (detail::name_equals(n, "to")) return header_id::to;
-        break;
-    case 3u << 8 | 'v':
-        if (detail::name_equals(n, "via")) return header_id::via;
-        break;
-    case 4u << 8 | 'c':
-        if (detail::name_equals(n, "cseq")) return header_id::cseq;
-        break;
-    case 4u << 8 | 'd':
-        if (detail::name_equals(n, "date")) return header_id::date;
-        break;
-    case 4u << 8 | 'f':
-        if (detail::name_equals(n, "from")) return header_id::from;
-        break;
-    case 4u << 8 | 'p':
-        if (detail::name_equals(n, "path")) return header_id::path;
-        break;
-    case 4u << 8 | 'r':
-        if (detail::name_equals(n, "rack")) return header_id::rack;
-        if (detail::name_equals(n, "rseq")) return header_id::rseq;
-        break;
-    case 5u << 8 | 'a':
-        if (detail::name_equals(n, "allow")) return header_id::allow;
-        break;
-    case 5u << 8 | 'e':
-        if (detail::name_equals(n, "event")) return header_id::event;
-        break;
-    case 5u << 8 | 'r':
-        if (detail::name_equals(n, "route")) return header_id::route;
-        break;
-    case 6u << 8 | 'a':
-        if (detail::name_equals(n, "accept")) return header_id::accept;
-        break;
-    case 6u << 8 | 'm':
-        if (detail::name_equals(n, "min-se")) return header_id::min_se;
-        break;
-    case 6u << 8 | 'r':
-        if (detail::name_equals(n, "reason")) return header_id::reason;
-        break;
-    case 6u << 8 | 's':
-        if (detail::name_equals(n, "server")) return header_id::server;
-        break;
-    case 7u << 8 | 'c':
-        if (detail::name_equals(n, "call-id")) return header_id::call_id;
-        if (detail::name_equals(n, "contact")) return header_id::contact;
-        break;
-    case 7u << 8 | 'e':
-        if (detail::name_equals(n, "expires")) return header_id::expires;
-        break;
-    case 7u << 8 | 'p':
-        if (detail::name_equals(n, "privacy")) return header_id::privacy;
-        break;
-    case 7u << 8 | 'r':
-        if (detail::name_equals(n, "require")) return header_id::require;
-        break;
-    case 7u << 8 | 's':
-        if (detail::name_equals(n, "subject")) return header_id::subject;
-        break;
-    case 7u << 8 | 'w':
-        if (detail::name_equals(n, "warning")) return header_id::warning;
-        break;
-    case 8u << 8 | 'i':
-        if (detail::name_equals(n, "identity")) return header_id::identity;
-        break;
-    case 8u << 8 | 'p':
-        if (detail::name_equals(n, "priority")) return header_id::priority;
-        break;
-    case 8u << 8 | 'r':
-        if (detail::name_equals(n, "refer-to")) return header_id::refer_to;
-        if (detail::name_equals(n, "replaces")) return header_id::replaces;
-        if (detail::name_equals(n, "reply-to")) return header_id::reply_to;
-        break;
-    case 8u << 8 | 's':
-        if (detail::name_equals(n, "sip-etag")) return header_id::sip_etag;
-        break;
-    case 9u << 8 | 'c':
-        if (detail::name_equals(n, "call-info")) return header_id::call_info;
-        break;
-    case 9u << 8 | 'r':
-        if (detail::name_equals(n, "refer-sub")) return header_id::refer_sub;
-        break;
-    case 9u << 8 | 's':
-        if (detail::name_equals(n, "supported")) return header_id::supported;
-        break;
-    case 9u << 8 | 't':
-        if (detail::name_equals(n, "timestamp")) return header_id::timestamp;
-        break;
-    case 10u << 8 | 'a':
-        if (detail::name_equals(n, "alert-info")) return header_id::alert_info;
-        break;
-    case 10u << 8 | 'e':
-        if (detail::name_equals(n, "error-info")) return header_id::error_info;
-        break;
-    case 10u << 8 | 'u':
-        if (detail::name_equals(n, "user-agent")) return header_id::user_agent;
-        break;
-    case 11u << 8 | 'i':
-        if (detail::name_equals(n, "in-reply-to")) return header_id::in_reply_to;
-        break;
-    case 11u << 8 | 'm':
-        if (detail::name_equals(n, "min-expires")) return header_id::min_expires;
-        break;
-    case 11u << 8 | 'r':
-        if (detail::name_equals(n, "referred-by")) return header_id::referred_by;
-        if (detail::name_equals(n, "retry-after")) return header_id::retry_after;
-        break;
-    case 11u << 8 | 'u':
-        if (detail::name_equals(n, "unsupported")) return header_id::unsupported;
-        break;
-    case 12u << 8 | 'a':
-        if (detail::name_equals(n, "allow-events")) return header_id::allow_events;
-        break;
-    case 12u << 8 | 'c':
-        if (detail::name_equals(n, "content-type")) return header_id::content_type;
-        break;
-    case 12u << 8 | 'm':
-        if (detail::name_equals(n, "max-forwards")) return header_id::max_forwards;
-        if (detail::name_equals(n, "mime-version")) return header_id::mime_version;
-        break;
-    case 12u << 8 | 'o':
-        if (detail::name_equals(n, "organization")) return header_id::organization;
-        break;
-    case 12u << 8 | 'r':
-        if (detail::name_equals(n, "record-route")) return header_id::record_route;
-        break;
-    case 12u << 8 | 's':
-        if (detail::name_equals(n, "sip-if-match")) return header_id::sip_if_match;
-        break;
-    case 13u << 8 | 'a':
-        if (detail::name_equals(n, "authorization")) return header_id::authorization;
-        break;
-    case 13u << 8 | 'p':
-        if (detail::name_equals(n, "proxy-require")) return header_id::proxy_require;
-        break;
-    case 13u << 8 | 's':
-        if (detail::name_equals(n, "service-route")) return header_id::service_route;
-        break;
-    case 14u << 8 | 'a':
-        if (detail::name_equals(n, "accept-contact")) return header_id::accept_contact;
-        break;
-    case 14u << 8 | 'c':
-        if (detail::name_equals(n, "content-length")) return header_id::content_length;
-        break;
-    case 14u << 8 | 'r':
-        if (detail::name_equals(n, "reject-contact")) return header_id::reject_contact;
-        break;
-    case 15u << 8 | 'a':
-        if (detail::name_equals(n, "accept-encoding")) return header_id::accept_encoding;
-        if (detail::name_equals(n, "accept-language")) return header_id::accept_language;
-        break;
-    case 15u << 8 | 's':
-        if (detail::name_equals(n, "session-expires")) return header_id::session_expires;
-        break;
-    case 16u << 8 | 'c':
-        if (detail::name_equals(n, "content-encoding")) return header_id::content_encoding;
-        if (detail::name_equals(n, "content-language")) return header_id::content_language;
-        break;
-    case 16u << 8 | 'w':
-        if (detail::name_equals(n, "www-authenticate")) return header_id::www_authenticate;
-        break;
-    case 18u << 8 | 'p':
-        if (detail::name_equals(n, "proxy-authenticate")) return header_id::proxy_authenticate;
-        break;
-    case 18u << 8 | 's':
-        if (detail::name_equals(n, "subscription-state")) return header_id::subscription_state;
-        break;
-    case 19u << 8 | 'a':
-        if (detail::name_equals(n, "authentication-info")) return header_id::authentication_info;
-        break;
-    case 19u << 8 | 'c':
-        if (detail::name_equals(n, "content-disposition")) return header_id::content_disposition;
-        break;
-    case 19u << 8 | 'p':
-        if (detail::name_equals(n, "p-asserted-identity")) return header_id::p_asserted_identity;
-        if (detail::name_equals(n, "proxy-authorization")) return header_id::proxy_authorization;
-        break;
-    case 19u << 8 | 'r':
-        if (detail::name_equals(n, "request-disposition")) return header_id::request_disposition;
-        break;
-    case 20u << 8 | 'p':
-        if (detail::name_equals(n, "p-preferred-identity")) return header_id::p_preferred_identity;
-        break;
-    default: break;
+    if (n.size() > detail::header_name_max) return header_id::other;
+    for (header_id id : detail::header_name_table[detail::header_name_key(n.size(), n[0])]) {
+        if (id == header_id::other) break;
+        // the comparison of `name_equals`, against the lower-cased name
+        std::string_view want = to_string(id);
+        bool eq = true;
+        for (std::size_t i = 0; i < n.size(); ++i)
+            eq &= (static_cast<unsigned char>(n[i]) | 0x20u) ==
+                  static_cast<unsigned char>(detail::to_lower(want[i]));
+        if (eq) return id;
     }
     return header_id::other;
 }

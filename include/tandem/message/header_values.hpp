@@ -103,6 +103,12 @@ private:
 // --------------------------------------------------------------------------------------------
 // Via
 
+struct via;
+
+namespace detail {
+TANDEM_DECL parse_errc parse_via_prefix(scanner& sc, via& v) noexcept;
+} // namespace detail
+
 /**
  * One via-parm (RFC 3261 20.42): `SIP/2.0/UDP host:port;branch=z9hG4bK...;received=...`.
  */
@@ -132,7 +138,7 @@ struct via {
     }
 
 private:
-    friend result<via> parse_via(std::string_view s) noexcept;
+    friend parse_errc detail::parse_via_prefix(detail::scanner& sc, via& v) noexcept;
     std::string_view branch_;
     std::string_view received_;
     std::string_view maddr_;
@@ -140,11 +146,12 @@ private:
     bool has_rport_ = false;
 };
 
-/// Parses one via-parm (an element of a Via header value).
-TANDEM_DECL result<via> parse_via(std::string_view s) noexcept {
+/// Parses one via-parm from `sc` and stops where it ends: at the end, at blanks before the
+/// end, or before a COMMA. The text consumed is the same as `parse_via` would see of that
+/// element once a list is split at its top-level commas: a via-parm holds no '<', and its
+/// only quoted strings are parameter values, read whole.
+TANDEM_DECL parse_errc detail::parse_via_prefix(scanner& sc, via& v) noexcept {
     using namespace detail;
-    scanner sc{trim(s)};
-    via v;
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport; SLASH = SWS "/" SWS
     v.protocol = sc.token();
     if (v.protocol.empty() || !sc.eat_sep('/')) return parse_errc::bad_via;
@@ -207,9 +214,17 @@ TANDEM_DECL result<via> parse_via(std::string_view s) noexcept {
         return true;
     };
     if (!scan_generic_params(sc, on_param)) return parse_errc::bad_via;
+    v.params = param_list{sc.s.substr(pb, sc.pos - pb)};
+    return {};
+}
+
+/// Parses one via-parm (an element of a Via header value).
+TANDEM_DECL result<via> parse_via(std::string_view s) noexcept {
+    detail::scanner sc{detail::trim(s)};
+    via v;
+    if (auto e = detail::parse_via_prefix(sc, v); e != parse_errc{}) return e;
     sc.skip_ws();
     if (!sc.at_end()) return parse_errc::bad_via;
-    v.params = param_list{sc.s.substr(pb, sc.pos - pb)};
     return v;
 }
 

@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace tandem::message {
@@ -187,10 +189,15 @@ public:
     /// The top-most Via (first element of the first Via field).
     result<via> top_via() const noexcept {
         if (!has_header(header_id::via)) return parse_errc::missing_header;
-        list_elements l(header(header_id::via));
-        auto it = l.begin();
-        if (it == l.end()) return parse_errc::bad_via;
-        return parse_via(*it);
+        // The first element of the list, parsed where it stands: the via-parm grammar stops
+        // at the COMMA that ends it, so the rest of the list need not be split.
+        detail::scanner sc{detail::trim(header(header_id::via))};
+        if (sc.s.empty()) return parse_errc::bad_via;
+        via v;
+        if (auto e = detail::parse_via_prefix(sc, v); e != parse_errc{}) return e;
+        sc.skip_ws();
+        if (!sc.at_end() && sc.peek() != ',') return parse_errc::bad_via;
+        return v;
     }
     result<name_addr> from() const noexcept { return typed_name_addr(header_id::from); }
     result<name_addr> to() const noexcept { return typed_name_addr(header_id::to); }
@@ -253,14 +260,35 @@ public:
     }
 
 private:
+    // Trivially default-constructible, so that growing the field table (see grow_fields)
+    // leaves new entries uninitialised: every entry is written before it is read. Members of
+    // these types are value-initialised (`{}`) where they need zeros.
     struct span {
-        std::uint32_t off = 0;
-        std::uint32_t len = 0;
+        std::uint32_t off;
+        std::uint32_t len;
     };
     struct field {
         span name;
         span value;
-        header_id id = header_id::other;
+        header_id id;
+    };
+    // An allocator that default-initialises instead of value-initialising, so that
+    // `resize()` of a table of trivial entries writes nothing.
+    template <class T>
+    struct default_init_allocator : std::allocator<T> {
+        template <class U>
+        struct rebind {
+            using other = default_init_allocator<U>;
+        };
+        using std::allocator<T>::allocator;
+        template <class U>
+        void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+            ::new (static_cast<void*>(p)) U;
+        }
+        template <class U, class... Args>
+        void construct(U* p, Args&&... args) {
+            ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+        }
     };
 
     std::string_view view(span s) const noexcept { return std::string_view(buf_).substr(s.off, s.len); }
@@ -274,11 +302,16 @@ private:
         return parse_name_addr(header(id), false, false);
     }
     TANDEM_DECL void reindex() noexcept;
+    TANDEM_DECL void grow_fields(std::size_t used);
     TANDEM_DECL std::error_code parse_start_line(std::string_view line, const parse_options& opts);
     TANDEM_DECL std::error_code check_field(const field& f) const;
     void clear() noexcept {
         buf_.clear();
         fields_.clear();
+        reset_state();
+    }
+    // Everything but the buffer and the field table.
+    void reset_state() noexcept {
         first_.fill(0);
         start_ = {};
         body_ = {};
@@ -291,7 +324,7 @@ private:
     }
 
     std::string buf_;
-    std::vector<field> fields_;
+    std::vector<field, default_init_allocator<field>> fields_;
     std::array<std::uint16_t, header_id_count> first_{}; // 1-based index of the first field per id
     std::array<span, 3> start_{}; // request: method, uri, version; response: version, code, reason
     span body_{};

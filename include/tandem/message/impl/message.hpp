@@ -5,6 +5,8 @@
 
 #include <tandem/message/message.hpp>
 
+#include <algorithm>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -29,6 +31,99 @@ inline std::size_t find_cr_or_lf(const char* b, std::size_t pos, std::size_t n) 
 #endif
     while (pos < n && b[pos] != '\r' && b[pos] != '\n') ++pos;
     return pos;
+}
+
+/// A header field line as the fast path of `message::assign` found it: the name is
+/// b[pos, colon), the value starts at `vb` (blanks after the colon skipped) and the line ends
+/// at `eol` (the first CR or LF).
+struct field_line {
+    std::size_t colon;
+    std::size_t vb;
+    std::size_t eol;
+    header_id id;
+};
+
+/// The id of a header name of 2 to 16 octets, given its first sixteen octets lower-cased
+/// (OR 0x20) in `lo`, or `other`. Only letters, digits and '-' can equal a known name this way
+/// (a CR would become '-', but the caller's name holds none).
+#if defined(__SSE2__)
+[[gnu::always_inline]] inline header_id lookup_header_name_sse(__m128i lo, char first,
+                                                               std::size_t len) noexcept {
+    const unsigned keep = (1u << len) - 1;
+    for (header_id id : header_name_table[header_name_key(len, first)]) {
+        if (id == header_id::other) break;
+        const __m128i w = _mm_loadu_si128(
+            reinterpret_cast<const __m128i*>(header_name_words[static_cast<std::size_t>(id)].data()));
+        if ((static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, w))) & keep) == keep) return id;
+    }
+    return header_id::other;
+}
+#endif
+
+/// Finds `name ":" *WSP value` up to the line end for a line starting at b[pos] whose name is
+/// a token directly followed by the colon; false for anything else (the caller then takes
+/// the general path). b[n] must be readable and NUL (a std::string's terminator).
+[[gnu::always_inline]] inline bool scan_field_line(const char* b, std::size_t pos, std::size_t n,
+                                                   field_line& out) noexcept {
+#if defined(__SSE2__)
+    if (pos + 16 <= n) {
+        // One load serves the colon, the line end and the name lookup for nearly every line.
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + pos));
+        const auto crlf = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')))));
+        auto colon = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+        colon &= crlf ? (crlf & (0u - crlf)) - 1 : 0xffffu; // a colon before the line end
+        if (colon != 0) {
+            const auto len = static_cast<std::size_t>(__builtin_ctz(colon));
+            if (len == 0) return false;
+            const __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+            header_id id;
+            if (len == 1) {
+                auto c = static_cast<unsigned>(static_cast<unsigned char>(b[pos]) | 0x20u) - 'a';
+                id = c < 26 ? compact_table[c] : header_id::other;
+            } else {
+                id = lookup_header_name_sse(lo, b[pos], len);
+            }
+            if (id == header_id::other) {
+                // an unknown name: letters, digits and '-' checked sixteen at a time, other
+                // token octets one by one (octets >= 0x80 compare as negative: not alnum)
+                const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+                                                    _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), lo));
+                const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                                    _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
+                const __m128i ok =
+                    _mm_or_si128(_mm_or_si128(alpha, digit), _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+                const unsigned keep = (1u << len) - 1;
+                if ((static_cast<unsigned>(_mm_movemask_epi8(ok)) & keep) != keep)
+                    for (std::size_t i = 0; i < len; ++i)
+                        if (!is_token(b[pos + i])) return false;
+            }
+            std::size_t vb = pos + len + 1;
+            while (is_ws(b[vb])) ++vb;
+            out.colon = pos + len;
+            out.vb = vb;
+            out.eol =
+                crlf ? pos + static_cast<std::size_t>(__builtin_ctz(crlf)) : find_cr_or_lf(b, pos + 16, n);
+            out.id = id;
+            return true;
+        }
+        if (crlf != 0) return false; // no colon on the line
+        // a name of sixteen octets or more: the general way below
+    }
+#endif
+    std::size_t p = pos;
+    while (is_token(b[p])) ++p;
+    if (p == pos || b[p] != ':') return false;
+    const std::size_t len = p - pos;
+    std::size_t vb = p + 1;
+    while (is_ws(b[vb])) ++vb;
+    out.colon = p;
+    out.vb = vb;
+    out.eol = find_cr_or_lf(b, vb, n);
+    // the word-wise lookup reads up to seven octets past the name
+    out.id = pos + (len + 7) / 8 * 8 <= n ? lookup_token_header_name(b + pos, len)
+                                          : to_header_id(std::string_view(b + pos, len));
+    return true;
 }
 
 /// True if the version token is "SIP/" 1*DIGIT "." 1*DIGIT ("SIP" is case-insensitive per
@@ -104,7 +199,6 @@ TANDEM_DECL std::error_code message::parse_start_line(std::string_view line, con
 
 TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_options& opts,
                                             diagnostics* diag) {
-    clear();
     auto fail = [&](parse_errc e, std::size_t line, std::string_view header = {}) {
         if (diag) {
             diag->line = line;
@@ -118,7 +212,11 @@ TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_
     if (bytes.empty()) return fail(parse_errc::empty_message, 0);
     if (bytes.size() > opts.max_message_size || bytes.size() > 0xffffffffu)
         return fail(parse_errc::message_too_large, 0);
+    // The field table keeps its entries: they are overwritten below and the table cut to
+    // size at the end, which spares re-initialising it for every message. assign() of the
+    // buffer has the strong guarantee, so a bad_alloc leaves the previous message intact.
     buf_.assign(bytes);
+    reset_state();
     wire_size_ = bytes.size();
     const char* const b = buf_.data();
     const std::size_t n = buf_.size();
@@ -146,8 +244,38 @@ TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_
     std::size_t pos = eol + 2;
 
     // Header fields: name HCOLON value, continued by lines starting with SP/HTAB (folds).
+    const std::size_t max_line = opts.max_line_length;
+    const std::size_t max_headers = opts.max_headers;
+    // Fields are written into a table grown ahead of need and cut to size at the end: a
+    // push_back per field costs more than the rest of the fast path.
+    std::size_t count = 0;
+    auto add_field = [&](span name, span value, header_id id) __attribute__((always_inline)) {
+        if (count == fields_.size()) grow_fields(count);
+        field& f = fields_[count++];
+        f.name = name;
+        f.value = value;
+        f.id = id;
+        auto& first = first_[static_cast<std::size_t>(id)];
+        if (!first) first = static_cast<std::uint16_t>(count);
+    };
     while (true) {
         ++line_no;
+        // Fast path: `name:value CRLF` with no blank before the colon, no fold, within the
+        // limits. Anything else is left to the general code below, which also reports errors
+        // in the order it always did. b[n] is the string's NUL, which is neither a token
+        // octet nor a blank, so the scans below stop at the end of the buffer.
+        if (detail::field_line fl; detail::scan_field_line(b, pos, n, fl)) {
+            const std::size_t e = fl.eol;
+            if (e + 2 < n && b[e] == '\r' && b[e + 1] == '\n' && !detail::is_ws(b[e + 2]) &&
+                e - pos <= max_line && count < max_headers) {
+                std::size_t ve = e;
+                while (ve > fl.vb && detail::is_ws(b[ve - 1])) --ve;
+                add_field({static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(fl.colon - pos)},
+                          {static_cast<std::uint32_t>(fl.vb), static_cast<std::uint32_t>(ve - fl.vb)}, fl.id);
+                pos = e + 2;
+                continue;
+            }
+        }
         if (pos >= n) return fail(parse_errc::unterminated_headers, line_no);
         if (auto e = line_end(pos, eol); e != parse_errc{}) return fail(e, line_no);
         if (eol == pos) {
@@ -175,16 +303,13 @@ TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_
         }
         if (eol - pos > opts.max_line_length) return fail(parse_errc::line_too_long, line_no, name);
         std::string_view value = detail::trim(std::string_view(b + vb, eol - vb));
-        if (fields_.size() >= opts.max_headers) return fail(parse_errc::too_many_headers, line_no);
-        field f;
-        f.name = {static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(name.size())};
-        f.value = {static_cast<std::uint32_t>(value.data() - b), static_cast<std::uint32_t>(value.size())};
-        f.id = to_header_id(name);
-        fields_.push_back(f);
-        auto& first = first_[static_cast<std::size_t>(f.id)];
-        if (!first) first = static_cast<std::uint16_t>(fields_.size());
+        if (count >= max_headers) return fail(parse_errc::too_many_headers, line_no);
+        add_field({static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(name.size())},
+                  {static_cast<std::uint32_t>(value.data() - b), static_cast<std::uint32_t>(value.size())},
+                  to_header_id(name));
         pos = eol + 2;
     }
+    fields_.resize(count);
 
     // Body framing (RFC 3261 18.3, 20.14): Content-Length if present, else the rest.
     std::size_t rest = n - pos;
@@ -222,8 +347,20 @@ TANDEM_DECL std::error_code message::check_field(const field& f) const {
     };
     auto na = [](std::string_view e) { return parse_name_addr(e).has_value(); };
     switch (f.id) {
-    case header_id::via:
-        return each(parse_errc::bad_via, [](std::string_view e) { return parse_via(e).has_value(); });
+    case header_id::via: {
+        // Element by element where each stands (see `detail::parse_via_prefix`), which is what
+        // splitting the list and parsing each element does, in one pass.
+        detail::scanner sc{detail::trim(v)};
+        if (sc.s.empty()) return parse_errc::bad_via;
+        while (true) {
+            via e;
+            if (detail::parse_via_prefix(sc, e) != parse_errc{}) return parse_errc::bad_via;
+            sc.skip_ws();
+            if (sc.at_end()) return {};
+            if (!sc.eat(',')) return parse_errc::bad_via;
+            sc.skip_ws();
+        }
+    }
     case header_id::from:
     case header_id::to:
     case header_id::reply_to:
@@ -357,6 +494,15 @@ TANDEM_DECL std::error_code message::check_syntax(diagnostics* diag) const {
     return {};
 }
 
+TANDEM_DECL void message::grow_fields(std::size_t used) {
+    try {
+        fields_.resize(std::max<std::size_t>({fields_.capacity(), 2 * used, 32}));
+    } catch (...) {
+        clear(); // no stale entry may outlive a failed assign
+        throw;
+    }
+}
+
 TANDEM_DECL void message::reindex() noexcept {
     first_.fill(0);
     for (std::size_t i = 0; i < fields_.size(); ++i) {
@@ -366,7 +512,7 @@ TANDEM_DECL void message::reindex() noexcept {
 }
 
 TANDEM_DECL void message::insert_header(std::size_t index, std::string_view name, std::string_view value) {
-    field f;
+    field f{};
     f.name = append(name);
     f.value = append(value);
     f.id = to_header_id(name);
