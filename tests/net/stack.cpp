@@ -167,3 +167,38 @@ TEST_CASE("malformed input does not disturb other traffic", "[net][asio]") {
     server.stop();
     io.run_for(50ms);
 }
+
+namespace {
+asio::awaitable<void> record_transport(stack* s, tandem::transport::kind* seen) {
+    auto r = co_await s->next_request();
+    if (!r) co_return;
+    *seen = r->transport;
+    auto ok = msg::make_response(r->request, 200, {}, "b1");
+    s->respond(r->tx, *ok);
+}
+} // namespace
+
+TEST_CASE("a request larger than 1300 bytes goes over TCP (RFC 3261 18.1.1)", "[net][asio]") {
+    asio::io_context io;
+    stack server(io.get_executor(), fast_timers());
+    stack client(io.get_executor(), fast_timers());
+    server.listen(*tandem::transport::parse_listen_spec("udp:127.0.0.1:0"));
+    auto port = server.local_address(tandem::transport::kind::udp)->port;
+    server.listen(*tandem::transport::parse_listen_spec("tcp:127.0.0.1:" + std::to_string(port)));
+    client.listen(*tandem::transport::parse_listen_spec("udp:127.0.0.1:0"));
+    asio::co_spawn(io, server.run(), asio::detached);
+    asio::co_spawn(io, client.run(), asio::detached);
+    auto seen = tandem::transport::kind::udp;
+    asio::co_spawn(io, record_transport(&server, &seen), asio::detached);
+    auto big = make_request("MESSAGE", *server.local_address(tandem::transport::kind::udp));
+    big.set_body("text/plain", std::string(2000, 'x'));
+    auto text = big.serialize();
+    outcome o;
+    asio::co_spawn(io, call(&client, std::move(*msg::message::parse(text)), &o), asio::detached);
+    run_until(io, o.done);
+    CHECK(o.status == 200);
+    CHECK(seen == tandem::transport::kind::tcp);
+    server.stop();
+    client.stop();
+    io.run_for(50ms);
+}

@@ -164,6 +164,12 @@ public:
     request(msg::message req, std::function<void(const msg::message&)> on_provisional = {}) {
         auto hop = next_hop(req);
         if (!hop) co_return hop.error();
+        // 18.1.1: a request within 200 bytes of the path MTU (1500) goes over a congestion-
+        // controlled transport, unless the URI named its transport. 150 bytes are kept for the
+        // Via and Max-Forwards the stack adds.
+        if (hop->transport == transport::kind::udp && !hop->explicit_transport &&
+            req.wire_size() + 150 > 1300)
+            hop->transport = transport::kind::tcp;
         auto where = co_await open_flow(*hop);
         if (!where) co_return where.error();
         prepare(req, *hop);
@@ -207,6 +213,7 @@ private:
         transport::kind transport;
         transport::address to;
         std::string server_name;
+        bool explicit_transport = false;
     };
     struct pending {
         explicit pending(asio::any_io_executor ex) : wake(ex) {}
@@ -450,6 +457,7 @@ private:
         if (!u) return u.error();
         next_hop_t h;
         std::string_view tp = u->transport();
+        h.explicit_transport = !tp.empty() || u->scheme == msg::uri_scheme::sips;
         h.transport = u->scheme == msg::uri_scheme::sips || msg::detail::iequals(tp, "tls")
                           ? transport::kind::tls
                       : msg::detail::iequals(tp, "tcp") ? transport::kind::tcp

@@ -191,7 +191,9 @@ public:
         });
         if (auto* si = std::get_if<server_invite>(&it->second.fsm);
             si && cfg_.retransmit_2xx && rsp.status() >= 200 && rsp.status() < 300) {
-            pending_2xx& p = ok_pending_[ack_key(si->request())];
+            std::string key = ack_key(si->request());
+            pending_2xx& p = ok_pending_[key];
+            if (p.tx) ok_deadlines_.erase({p.next, key}); // a new 2xx for the same INVITE
             p.tx = tx;
             p.to = it->second.where;
             p.invite = si->request();
@@ -200,6 +202,7 @@ public:
             p.interval = cfg_.timers.t1;
             p.next = now + p.interval;
             p.give_up = now + 64 * cfg_.timers.t1;
+            ok_deadlines_.insert({p.next, std::move(key)});
         }
         drain(tx, nullptr);
     }
@@ -219,24 +222,25 @@ public:
     /// Fires every timer due at `now`.
     void on_time(time_point now) {
         collect();
-        for (auto it = ok_pending_.begin(); it != ok_pending_.end();) {
+        // 2xx retransmissions (13.3.1.4), in deadline order
+        while (!ok_deadlines_.empty() && ok_deadlines_.begin()->first <= now) {
+            std::string key = ok_deadlines_.begin()->second;
+            ok_deadlines_.erase(ok_deadlines_.begin());
+            auto it = ok_pending_.find(key);
+            if (it == ok_pending_.end()) continue;
             pending_2xx& p = it->second;
-            if (p.next > now) {
-                ++it;
-                continue;
-            }
             if (now >= p.give_up) {
-                // 13.3.1.4: no ACK within 64*T1; the TU ends the dialog. The INVITE is moved
-                // to the graveyard store so the event's pointer outlives this call.
+                // no ACK within 64*T1: the TU ends the dialog. The INVITE moves to a store that
+                // lives until the events are drained, for the event's pointer.
                 expired_invites_.push_back(std::move(p.invite));
                 events_.push_back(ack_timeout{p.tx, &expired_invites_.back()});
-                it = ok_pending_.erase(it);
+                ok_pending_.erase(it);
                 continue;
             }
             events_.push_back(transmit{p.to, p.bytes});
             p.interval = std::min(2 * p.interval, cfg_.timers.t2);
             p.next = std::min(now + p.interval, p.give_up);
-            ++it;
+            ok_deadlines_.insert({p.next, std::move(key)});
         }
         while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
             tx_id id = deadlines_.begin()->second;
@@ -272,8 +276,8 @@ public:
     std::optional<time_point> next_deadline() const noexcept {
         std::optional<time_point> d;
         if (!deadlines_.empty()) d = deadlines_.begin()->first;
-        for (auto& [key, p] : ok_pending_)
-            if (!d || p.next < *d) d = p.next;
+        if (!ok_deadlines_.empty() && (!d || ok_deadlines_.begin()->first < *d))
+            d = ok_deadlines_.begin()->first;
         return d;
     }
     /// Number of live transactions.
@@ -329,7 +333,7 @@ private:
                         si && si->current() != server_invite::state::completed &&
                         si->current() != server_invite::state::confirmed) {
                         // an RFC 2543 ACK for a 2xx shares the INVITE's key: it is the TU's
-                        ok_pending_.erase(ack_key(current_));
+                        acknowledged(ack_key(current_));
                         events_.push_back(ack_received{&current_, from});
                         return;
                     }
@@ -344,7 +348,7 @@ private:
         if (ack) {
             // 17.2.3: an ACK matching nothing is for the TU (the ACK of a 2xx) if it is usable
             if (!message::validate_request(current_, cfg_.validation)) {
-                ok_pending_.erase(ack_key(current_)); // 13.3.1.4: the 2xx is acknowledged
+                acknowledged(ack_key(current_)); // 13.3.1.4: the 2xx is acknowledged
                 events_.push_back(ack_received{&current_, from});
             }
             return;
@@ -471,6 +475,13 @@ private:
         return k;
     }
 
+    void acknowledged(const std::string& key) {
+        auto it = ok_pending_.find(key);
+        if (it == ok_pending_.end()) return;
+        ok_deadlines_.erase({it->second.next, key});
+        ok_pending_.erase(it);
+    }
+
     void erase_keys(const entry& e) {
         if (auto k = client_keys_.find(e.key); k != client_keys_.end()) client_keys_.erase(k);
         if (auto k = server_keys_.find(e.key); k != server_keys_.end()) server_keys_.erase(k);
@@ -509,6 +520,7 @@ private:
         time_point give_up;
     };
     std::unordered_map<std::string, pending_2xx> ok_pending_; // by ack_key of the INVITE
+    std::set<std::pair<time_point, std::string>> ok_deadlines_;
     std::deque<message::message> expired_invites_;
     message::message current_;
     std::deque<std::string> out_; // bytes of transmissions made outside a transaction
