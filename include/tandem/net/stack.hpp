@@ -227,6 +227,8 @@ private:
         transport::kind transport;
         transport::address remote;
         std::uint64_t connection = 0;
+        std::string key;            // in flow_ids_
+        tx::time_point last_used{}; // flows unused for long are forgotten (see sweep_flows)
     };
 
     static tx::time_point now() { return tx::clock::now(); }
@@ -255,13 +257,32 @@ private:
         auto [it, inserted] = flow_ids_.try_emplace(key, 0);
         if (inserted) {
             it->second = ++last_flow_;
-            flows_[it->second] = flow_info{k, remote, connection};
+            flows_[it->second] = flow_info{k, remote, connection, key, {}};
             if (connection) conn_flows_[connection] = it->second;
         }
+        flows_[it->second].last_used = now();
         return tx::flow{it->second, k != transport::kind::udp};
     }
 
+    // Memory stays bounded however many peers write to us: a flow nobody used for longer than
+    // any transaction can live (Timer C + 64*T1, well under 10 minutes) is forgotten.
+    void sweep_flows() {
+        auto t = now();
+        if (t - last_sweep_ < std::chrono::seconds(60)) return;
+        last_sweep_ = t;
+        for (auto it = flows_.begin(); it != flows_.end();) {
+            bool open = it->second.connection && conn_flows_.count(it->second.connection);
+            if (!open && t - it->second.last_used > std::chrono::minutes(10)) {
+                flow_ids_.erase(it->second.key);
+                it = flows_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
     void on_inbound(transport::inbound&& in) {
+        sweep_flows();
         msg::parse_options o;
         o.check_syntax = false;
         auto m = msg::message::parse(in.bytes, o);
@@ -348,6 +369,7 @@ private:
     void handle(tx::transmit& t) {
         auto it = flows_.find(t.to.id);
         if (it == flows_.end()) return;
+        it->second.last_used = now();
         const flow_info& f = it->second;
         if (cfg_.log.enabled(logger::level::trace))
             tandem::log(cfg_.log, logger::level::trace, "send to {}:\n{}", transport::to_string(f.remote),
@@ -560,6 +582,7 @@ private:
     std::unordered_map<std::uint64_t, flow_info> flows_;
     std::unordered_map<std::uint64_t, std::uint64_t> conn_flows_;
     std::uint64_t last_flow_ = 0;
+    tx::time_point last_sweep_{};
     std::unordered_map<tx::tx_id, std::shared_ptr<pending>> pending_;
     std::unordered_map<tx::tx_id, ack_record> acks_;
     std::set<transport::kind> listening_;
