@@ -81,6 +81,8 @@ public:
     stack& operator=(const stack&) = delete;
 
     stack_hooks& hooks() noexcept { return hooks_; }
+    /// The executor everything of this stack runs on.
+    asio::any_io_executor get_executor() const noexcept { return ex_; }
     const logger& log() const noexcept { return cfg_.log; }
 
     /// Binds a transport ("udp:127.0.0.1:5070", "tcp:[::1]:5070", "tls:127.0.0.1:5061").
@@ -161,7 +163,8 @@ public:
      * 1300 bytes (RFC 3261 18.1.1), UDP otherwise.
      */
     asio::awaitable<result<msg::message>>
-    request(msg::message req, std::function<void(const msg::message&)> on_provisional = {}) {
+    request(msg::message req, std::function<void(const msg::message&)> on_provisional = {},
+            std::function<void(tx::tx_id)> on_started = {}) {
         auto hop = next_hop(req);
         if (!hop) co_return hop.error();
         // 18.1.1: a request within 200 bytes of the path MTU (1500) goes over a congestion-
@@ -178,6 +181,11 @@ public:
         p->invite = req.method() == msg::method_id::invite;
         tx::tx_id id = layer_.send_request(req, *where, now());
         pending_[id] = p;
+        if (p->invite) {
+            p->request = req;
+            p->where = *where;
+        }
+        if (on_started) on_started(id);
         pump();
         while (!p->final && !p->ec) {
             p->wake.expires_at(asio::steady_timer::time_point::max());
@@ -188,6 +196,21 @@ public:
         if (p->invite && p->final->status() >= 200 && p->final->status() < 300)
             send_ack(id, req, *p->final, *where);
         co_return std::move(*p->final);
+    }
+
+    /**
+     * Cancels the INVITE sent by `request()` as transaction `invite` (RFC 3261 9.1): the
+     * CANCEL goes out once a provisional response has arrived (at once if one has), through
+     * its own transaction; the INVITE then ends with 487, or with the 2xx that crossed the
+     * CANCEL (the caller must then end that call with a BYE). Nothing happens if the INVITE
+     * already has its final response.
+     */
+    void cancel(tx::tx_id invite) {
+        auto it = pending_.find(invite);
+        if (it == pending_.end() || !it->second->invite || it->second->final) return;
+        auto& p = *it->second;
+        p.cancel_requested = true;
+        if (p.provisional_seen) send_cancel(p);
     }
 
     /// Number of live transactions (for tests and metrics).
@@ -222,7 +245,35 @@ private:
         std::error_code ec;
         std::function<void(const msg::message&)> on_provisional;
         bool invite = false;
+        msg::message request; // INVITEs only: what a CANCEL copies (9.1)
+        tx::flow where;
+        bool provisional_seen = false;
+        bool cancel_requested = false;
+        bool cancel_sent = false;
     };
+
+    // 9.1: CANCEL = the INVITE's Request-URI, Call-ID, To, From, CSeq number, its top Via
+    // (same branch) only, and its Route headers.
+    void send_cancel(pending& p) {
+        if (p.cancel_sent) return;
+        p.cancel_sent = true;
+        const msg::message& inv = p.request;
+        std::string c;
+        msg::message_writer w{c};
+        w.request_line("CANCEL", inv.request_uri_text());
+        msg::list_elements vias(inv.header(msg::header_id::via));
+        if (auto v = vias.begin(); v != vias.end()) w.header("Via", *v);
+        w.header("Max-Forwards", "70");
+        w.header("From", inv.header(msg::header_id::from));
+        w.header("To", inv.header(msg::header_id::to));
+        w.header("Call-ID", inv.call_id());
+        auto cs = inv.cseq();
+        w.header("CSeq", std::to_string(cs ? cs->number : 0) + " CANCEL");
+        for (msg::header_field f : inv.headers())
+            if (f.id == msg::header_id::route) w.header("Route", f.value);
+        w.finish();
+        if (auto m = msg::message::parse(c)) layer_.send_request(*m, p.where, now());
+    }
     struct flow_info {
         transport::kind transport;
         transport::address remote;
@@ -416,6 +467,8 @@ private:
         }
         auto& p = *it->second;
         if (r.response->status() < 200) {
+            p.provisional_seen = true;
+            if (p.cancel_requested) send_cancel(p);
             if (p.on_provisional) p.on_provisional(*r.response);
             return;
         }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SIPp on both sides of examples/b2bua, on loopback: SIPp's built-in uac -> b2bua -> SIPp's
+# built-in uas. Runs: UDP, and UDP with 10% packet loss on the caller's side. After each run it
+# checks on the wire (SIPp's message traces) that leg B saw nothing of leg A's path: no Via,
+# Contact or Route with the caller's address, not its Call-ID or tags (and the reverse).
+# usage: run_b2bua.sh B2BUA_BINARY [CALLS]
+# Prints one line per run and "N passed, M failed"; exits non-zero on any failure.
+set -uo pipefail
+
+b2bua=${1:?usage: run_b2bua.sh B2BUA_BINARY [CALLS]}
+calls=${2:-100}
+command -v sipp >/dev/null || { echo "run_b2bua.sh: sipp (Debian package sip-tester) is not installed"; exit 1; }
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+
+fail() {
+    echo "FAIL $1"
+    shift
+    for f in "$@"; do [[ -f "$f" ]] && tail -n 25 "$f" | sed 's/^/    /'; done
+    failed=$((failed + 1))
+}
+
+run() {
+    local name=$1
+    shift
+    local base=$((20000 + RANDOM % 30000))
+    local pa=$base pb=$((base + 1)) pu=$((base + 2))
+    local dir="$work/$name"
+    mkdir -p "$dir"
+    # leg B: SIPp's uas (runs in the background until we stop it, by PID)
+    (cd "$dir" && exec sipp -sn uas -i 127.0.0.1 -p "$pu" -nostdin -trace_msg -message_file uas.msg >uas.out 2>&1) &
+    local uas=$!
+    pids+=("$uas")
+    "$b2bua" --listen "udp:127.0.0.1:$pb" --to "sip:127.0.0.1:$pu" >"$dir/b2bua.log" 2>&1 &
+    local b=$!
+    pids+=("$b")
+    sleep 0.5
+    if ! kill -0 "$b" 2>/dev/null || ! kill -0 "$uas" 2>/dev/null; then
+        fail "$name: could not start (ports $pb/$pu busy?)" "$dir/b2bua.log" "$dir/uas.out"
+        return
+    fi
+    if (cd "$dir" && timeout 180 sipp -sn uac "127.0.0.1:$pb" -p "$pa" -m "$calls" -r 20 -timeout 150s -timeout_error \
+        -nostdin -trace_msg -message_file uac.msg "$@" >uac.out 2>&1); then
+        # leg B must not see leg A's address, Call-IDs or tags
+        local leaks=0 cid tag
+        # (From/To URIs are the caller's identity and pass through; addresses of the path do not)
+        grep -iE '^(Via|v|Contact|m|Record-Route|Route):' "$dir/uas.msg" | grep -q "127.0.0.1:$pa" &&
+            { echo "    leg A's address reached leg B in Via/Contact/Route"; leaks=1; }
+        cid=$(grep -m1 -i '^Call-ID:' "$dir/uac.msg" | sed 's/^[^:]*: *//; s/\r$//')
+        [[ -n "$cid" ]] && grep -qF "$cid" "$dir/uas.msg" && { echo "    leg A's Call-ID $cid reached leg B"; leaks=1; }
+        tag=$(grep -m1 -i '^From:' "$dir/uac.msg" | sed -n 's/.*tag=\([^;[:space:]]*\).*/\1/p' | tr -d '\r')
+        [[ -n "$tag" ]] && grep -qF "tag=$tag" "$dir/uas.msg" && { echo "    leg A's From tag reached leg B"; leaks=1; }
+        # and leg A must not see leg B's
+        grep -iE '^(Via|v|Contact|m|Record-Route|Route):' "$dir/uac.msg" | grep -q "127.0.0.1:$pu" &&
+            { echo "    leg B's address reached leg A in Via/Contact/Route"; leaks=1; }
+        if ((leaks)); then
+            fail "$name: topology leaked"
+        else
+            echo "ok   sipp uac -> b2bua -> sipp uas ($name): $calls calls, no leg A data on leg B"
+            passed=$((passed + 1))
+        fi
+    else
+        fail "$name: sipp exit $?" "$dir/uac.out" "$dir/b2bua.log"
+    fi
+    kill "$b" "$uas" 2>/dev/null
+    wait "$b" "$uas" 2>/dev/null
+    pids=()
+}
+
+run udp
+run udp-loss10 -lost 10
+
+echo "$passed passed, $failed failed"
+((failed == 0))

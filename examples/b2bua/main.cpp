@@ -1,0 +1,155 @@
+// b2bua: a signaling-only, topology-hiding back-to-back user agent.
+//
+//   b2bua --listen udp:127.0.0.1:5060 [--listen tcp:... | tls:... --cert F --key F]
+//         --to sip:127.0.0.1:5070 [--no-answer-timeout SECONDS] [--max-calls N] [--log LEVEL]
+//
+// Every INVITE is answered on leg A and placed again on leg B toward --to, keeping the user
+// part of the Request-URI; the two legs share no Call-ID, tag, Via, Contact or Record-Route.
+// At --log debug each call prints as a ladder (leg A left, leg B right). SIGINT/SIGTERM end
+// every call (BYE, or 503 + CANCEL) and exit 0.
+//
+// Try it: sipp -sn uas -p 5070 & b2bua --to sip:127.0.0.1:5070 & sipp -sn uac 127.0.0.1:5060 -m 10
+
+#include <tandem/b2bua/service.hpp>
+
+#include <asio.hpp>
+#include <fmt/core.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <string>
+
+namespace msg = tandem::message;
+namespace b2b = tandem::b2bua;
+
+namespace {
+
+// The policy: every call to one next hop, with the caller's user part (about ten lines).
+struct fixed_route {
+    msg::uri target;
+    std::string target_text;
+    std::chrono::milliseconds no_answer{0};
+
+    b2b::decision route(const msg::message& invite) {
+        auto ruri = invite.request_uri();
+        std::string user = ruri && ruri->has_user ? std::string(ruri->user) + "@" : "";
+        std::string host =
+            std::string(target.host) + (target.has_port ? ":" + std::to_string(target.port) : "");
+        std::string params(target.params.text());
+        b2b::route_decision d;
+        d.request_uri = std::string(target.scheme_text) + ":" + user + host + params;
+        d.no_answer_timeout = no_answer;
+        return d;
+    }
+    void on_event(const b2b::call_event&) {}
+};
+static_assert(b2b::policy<fixed_route>);
+
+void usage(std::FILE* to) {
+    fmt::print(
+        to, "usage: b2bua [--listen udp:ADDR:PORT]... --to SIP-URI [--no-answer-timeout SECONDS]\n"
+            "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<tandem::transport::listen_spec> listen;
+    std::string to;
+    long no_answer = 0;
+    std::size_t max_calls = 0;
+    tandem::logger::level level = tandem::logger::level::warning;
+    tandem::transport::tls_options tls;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                fmt::print(stderr, "b2bua: {} needs a value\n", a);
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (a == "--help" || a == "-h") {
+            usage(stdout);
+            return 0;
+        } else if (a == "--listen") {
+            auto spec = tandem::transport::parse_listen_spec(value());
+            if (!spec) {
+                fmt::print(stderr, "b2bua: bad --listen value: {}\n", spec.error().message());
+                return 2;
+            }
+            listen.push_back(*spec);
+        } else if (a == "--to")
+            to = value();
+        else if (a == "--no-answer-timeout")
+            no_answer = std::atol(value().c_str());
+        else if (a == "--max-calls")
+            max_calls = static_cast<std::size_t>(std::atol(value().c_str()));
+        else if (a == "--cert")
+            tls.certificate_file = value();
+        else if (a == "--key")
+            tls.private_key_file = value();
+        else if (a == "--log") {
+            std::string l = value();
+            level = l == "trace"   ? tandem::logger::level::trace
+                    : l == "debug" ? tandem::logger::level::debug
+                    : l == "info"  ? tandem::logger::level::info
+                    : l == "error" ? tandem::logger::level::error
+                                   : tandem::logger::level::warning;
+        } else {
+            fmt::print(stderr, "b2bua: unknown argument {}\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    auto target = msg::parse_uri(to);
+    if (to.empty() || !target || !target->is_sip()) {
+        fmt::print(stderr, "b2bua: --to needs a sip: or sips: URI, e.g. sip:127.0.0.1:5070\n");
+        usage(stderr);
+        return 2;
+    }
+    if (listen.empty()) listen.push_back(*tandem::transport::parse_listen_spec("udp:127.0.0.1:5060"));
+
+    asio::io_context io(1);
+    tandem::net::stack_config cfg;
+    cfg.log.min = level;
+    cfg.log.sink = [](tandem::logger::level l, std::string_view line) {
+        fmt::print(stderr, "b2bua {}: {}\n", to_string(l), line);
+    };
+    cfg.layer.validation.forwarding = true; // Max-Forwards 0 gets 483 (RFC 7332)
+    if (!tls.certificate_file.empty()) {
+        tls.verify_peer = false;
+        cfg.tls = tls;
+    }
+    tandem::net::stack sip(io.get_executor(), cfg);
+    try {
+        for (auto& l : listen) sip.listen(l);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "b2bua: cannot listen: {}\n", e.what());
+        return 1;
+    }
+    b2b::service_config scfg;
+    scfg.max_calls = max_calls;
+    b2b::service<fixed_route> b2bua(sip, fixed_route{*target, to, std::chrono::seconds(no_answer)}, {}, scfg);
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer grace(io);
+    signals.async_wait([&](std::error_code, int) {
+        b2bua.end_all();
+        // let the BYEs and CANCELs get their answers (bounded), then stop
+        grace.expires_after(std::chrono::seconds(2));
+        grace.async_wait([&](std::error_code) { sip.stop(); });
+    });
+    auto log_exception = [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            fmt::print(stderr, "b2bua: {}\n", x.what());
+        }
+    };
+    asio::co_spawn(io, sip.run(), log_exception);
+    asio::co_spawn(io, b2bua.run(), log_exception);
+    io.run();
+    return 0;
+}

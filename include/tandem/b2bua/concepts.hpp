@@ -1,0 +1,113 @@
+#ifndef TANDEM_B2BUA_CONCEPTS_HPP
+#define TANDEM_B2BUA_CONCEPTS_HPP
+
+/// @file What a B2BUA asks of its two customisation points: the `Policy` (where does a call
+/// go?) and the `Relay` (what happens to its media?), as C++20 concepts with archetypes.
+
+#include <tandem/message/message.hpp>
+#include <tandem/result.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace tandem::b2bua {
+
+/// The two sides of a bridged call: A is the caller's dialog (we are its UAS), B the dialog we
+/// place (we are its UAC).
+enum class leg { a, b };
+constexpr leg other(leg l) noexcept { return l == leg::a ? leg::b : leg::a; }
+
+/// Where a call goes (the policy's answer to an incoming INVITE).
+struct route_decision {
+    /// Leg B's Request-URI ("sip:+15551234@192.0.2.9:5060;transport=tcp"). Its host, port and
+    /// transport parameter are the next hop.
+    std::string request_uri;
+    /// Leg B's From and To URIs; empty keeps the ones of leg A (the URIs only: tags, Call-ID
+    /// and every address of leg A stay hidden).
+    std::string from_uri;
+    std::string to_uri;
+    /// Display name for leg B's From ("" = none).
+    std::string from_display;
+    /// Header lines added to leg B's INVITE as written ("P-Asserted-Identity: <sip:...>\r\n").
+    std::string extra_headers;
+    /// Names of leg A headers copied to leg B unchanged (e.g. "Subject", "Alert-Info").
+    std::vector<std::string> copy_headers;
+    /// Ring this long at most; then leg A gets 480 and leg B a CANCEL. Zero: no limit.
+    std::chrono::milliseconds no_answer_timeout{0};
+};
+
+/// Refuse the call with this response on leg A.
+struct reject_decision {
+    int status = 403;
+    std::string reason; ///< "" = the standard phrase
+};
+
+using decision = std::variant<route_decision, reject_decision>;
+
+/// What happened to a call, for CDRs and billing (the policy may observe these).
+struct call_event {
+    enum class kind { attempt, ringing, answered, ended };
+    kind what = kind::attempt;
+    std::string_view call_id_a; ///< leg A's Call-ID (the caller's view)
+    int status = 0;             ///< ringing: the 18x; answered: 200; ended: the final status or 200 for a BYE
+    std::string_view
+        cause; ///< ended: "caller BYE", "callee BYE", "cancelled", "rejected", "timeout", "no answer"...
+    std::chrono::milliseconds setup{0};    ///< from attempt to answer (or to failure)
+    std::chrono::milliseconds duration{0}; ///< answered calls: from answer to end
+};
+
+/**
+ * A routing policy: given leg A's INVITE, route it (`route_decision`) or refuse it
+ * (`reject_decision`). Synchronous and pure by default; it may also have
+ * `void on_event(const call_event&)` to receive call events.
+ */
+template <class P>
+concept policy = requires(P& p, const message::message& invite) {
+    { p.route(invite) } -> std::convertible_to<decision>;
+};
+
+/**
+ * What a B2BUA does with SDP and media; the relay's type is the B2BUA's role (RFC 7092).
+ *
+ * - `open()` allocates what a call needs (ports, keys) and returns its session;
+ * - `offer(s, from, sdp)` rewrites an offer that arrived on leg `from` for the other leg;
+ * - `answer(s, from, sdp)` rewrites the matching answer that arrived on leg `from`;
+ *   both are called again for every re-INVITE or UPDATE offer and answer;
+ * - `close(s)` releases the session.
+ */
+template <class R>
+concept media_relay = requires(R& r, typename R::session& s, leg from, std::string_view sdp) {
+    typename R::session;
+    { r.open() } -> std::same_as<result<typename R::session>>;
+    { r.offer(s, from, sdp) } -> std::same_as<result<std::string>>;
+    { r.answer(s, from, sdp) } -> std::same_as<result<std::string>>;
+    { r.close(s) }
+    noexcept;
+};
+
+/// Signaling only (RFC 7092 3.1): SDP passes through untouched, no media is touched.
+struct no_media {
+    struct session {};
+    result<session> open() { return session{}; }
+    result<std::string> offer(session&, leg, std::string_view sdp) { return std::string(sdp); }
+    result<std::string> answer(session&, leg, std::string_view sdp) { return std::string(sdp); }
+    void close(session&) noexcept {}
+};
+static_assert(media_relay<no_media>);
+
+namespace archetypes {
+/// The least a policy can be.
+struct policy_archetype {
+    decision route(const message::message&) { return reject_decision{}; }
+};
+static_assert(policy<policy_archetype>);
+} // namespace archetypes
+
+} // namespace tandem::b2bua
+
+#endif

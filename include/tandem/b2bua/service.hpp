@@ -1,0 +1,287 @@
+#ifndef TANDEM_B2BUA_SERVICE_HPP
+#define TANDEM_B2BUA_SERVICE_HPP
+
+/// @file `b2bua::service<Policy, Relay>`: runs bridged calls (`call`) on a `net::stack`.
+
+#include <tandem/b2bua/call.hpp>
+#include <tandem/b2bua/concepts.hpp>
+#include <tandem/logger.hpp>
+#include <tandem/net/stack.hpp>
+#include <tandem/detail/asio_compat.hpp>
+
+#include <asio.hpp>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+
+namespace tandem::b2bua {
+
+/// Settings of a B2BUA service.
+struct service_config {
+    /// Calls beyond this get 503 with Retry-After (RFC 3261 21.5.4). Zero: no limit.
+    std::size_t max_calls = 0;
+    /// Host part of our Contact and of leg B's Call-ID ("" = the stack's UDP address).
+    std::string host;
+};
+
+/**
+ * A B2BUA on a `net::stack`: every INVITE that creates a dialog becomes a `call` whose leg B
+ * the `Policy` routes and whose SDP the `Relay` rewrites. In-dialog requests are matched to
+ * their call by leg (A: Call-ID and the caller's tag; B: our Call-ID) or answered 481;
+ * out-of-dialog OPTIONS are answered locally (keep-alives); other out-of-dialog methods get 405.
+ *
+ * At `debug` level each call is logged as a ladder, leg A on the left and leg B on the right.
+ */
+template <policy Policy, media_relay Relay = no_media>
+class service {
+public:
+    service(net::stack& s, Policy p, Relay r = {}, service_config cfg = {})
+        : stack_(s), policy_(std::move(p)), relay_(std::move(r)), cfg_(std::move(cfg)) {
+        stack_.hooks().on_cancel = [this](transaction::tx_id invite) { on_cancel(invite); };
+    }
+
+    /// Serves requests until the stack stops.
+    asio::awaitable<void> run() {
+        while (true) {
+            auto r = co_await stack_.next_request();
+            if (!r) co_return;
+            dispatch(std::move(*r));
+        }
+    }
+
+    /// Ends every call (BYE for answered ones; 480 + CANCEL for ringing ones).
+    void end_all() {
+        std::vector<std::uint64_t> ids;
+        for (auto& [id, e] : calls_) ids.push_back(id);
+        for (auto id : ids) {
+            auto it = calls_.find(id);
+            if (it == calls_.end()) continue;
+            it->second->c.shutdown(now());
+            drain(id);
+        }
+    }
+
+    std::size_t calls() const noexcept { return calls_.size(); }
+    Policy& policy() noexcept { return policy_; }
+
+private:
+    struct entry {
+        entry(Relay& r, leg_identity a, leg_identity b) : c(r, std::move(a), std::move(b)) {}
+        call<Relay> c;
+        std::string a_key;
+        std::string b_key;
+        transaction::tx_id invite_tx = 0;
+        std::unordered_map<std::uint64_t, transaction::tx_id> sent; // call ref -> client tx (CANCEL)
+        std::unique_ptr<asio::steady_timer> timer;
+    };
+
+    static transaction::time_point now() { return transaction::clock::now(); }
+
+    std::string random_token() {
+        static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+        std::string t;
+        std::uint64_t r = rng_();
+        for (int i = 0; i < 12; ++i, r /= 36) t += alphabet[r % 36];
+        return t;
+    }
+
+    std::string host() const {
+        if (!cfg_.host.empty()) return cfg_.host;
+        auto a = stack_.local_address(transport::kind::udp);
+        if (!a) a = stack_.local_address(transport::kind::tcp);
+        return a ? transport::to_string(*a) : std::string("127.0.0.1");
+    }
+
+    static std::string a_key(std::string_view call_id, std::string_view caller_tag) {
+        std::string k(call_id);
+        k.append(1, '\x01').append(caller_tag);
+        return k;
+    }
+
+    void ladder(std::uint64_t id, leg l, bool inbound, const message::message& m) {
+        if (!stack_.log().enabled(logger::level::debug)) return;
+        std::string label = m.is_request() ? std::string(m.method_text())
+                                           : std::to_string(m.status()) + " " + std::string(m.reason());
+        if (label.size() > 18) label.resize(18);
+        std::string line;
+        if (l == leg::a)
+            line = inbound ? fmt::format("|--{:-<18}->|                      |", label + " ")
+                           : fmt::format("|<-{:->18}--|                      |", " " + label);
+        else
+            line = inbound ? fmt::format("|                      |<-{:->18}--|", " " + label)
+                           : fmt::format("|                      |--{:-<18}->|", label + " ");
+        tandem::log(stack_.log(), logger::level::debug, "call {:>4} A {} B", id, line);
+    }
+
+    void dispatch(net::incoming_request in) {
+        const message::message& req = in.request;
+        auto to = req.to();
+        bool in_dialog = to && !to->tag().empty();
+        if (!in_dialog) {
+            if (req.method() == message::method_id::invite) return new_call(std::move(in));
+            if (req.method() == message::method_id::options)
+                return answer(in, 200, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE\r\n");
+            return answer(in, 405, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE\r\n");
+        }
+        auto from = req.from();
+        std::uint64_t id = 0;
+        leg l = leg::a;
+        if (auto it = by_a_.find(a_key(req.call_id(), from ? from->tag() : std::string_view{}));
+            it != by_a_.end()) {
+            id = it->second;
+        } else if (auto jt = by_b_.find(std::string(req.call_id())); jt != by_b_.end()) {
+            id = jt->second;
+            l = leg::b;
+        }
+        auto c = calls_.find(id);
+        if (!id || c == calls_.end()) return answer(in, 481, {}); // RFC 3261 12.2.2
+        ladder(id, l, true, req);
+        c->second->c.on_request(l, in.tx, req, now());
+        drain(id);
+    }
+
+    void answer(const net::incoming_request& in, int status, std::string extra) {
+        auto r = message::make_response(in.request, status, {}, random_token(), extra);
+        if (r) stack_.respond(in.tx, *r);
+    }
+
+    void new_call(net::incoming_request in) {
+        if (cfg_.max_calls && calls_.size() >= cfg_.max_calls)
+            return answer(in, 503, "Retry-After: 5\r\n"); // over capacity
+        std::string h = host();
+        leg_identity a{std::string(in.request.call_id()), random_token(), "sip:b2bua@" + h};
+        leg_identity b{random_token() + random_token() + "@" + h, random_token(), "sip:b2bua@" + h};
+        std::uint64_t id = ++last_call_;
+        auto e = std::make_unique<entry>(relay_, a, b);
+        auto from = in.request.from();
+        e->a_key = a_key(a.call_id, from ? from->tag() : std::string_view{});
+        e->b_key = b.call_id;
+        e->invite_tx = in.tx;
+        by_a_[e->a_key] = id;
+        by_b_[e->b_key] = id;
+        invites_[in.tx] = id;
+        auto& c = e->c;
+        calls_[id] = std::move(e);
+        ladder(id, leg::a, true, in.request);
+        decision d = policy_.route(in.request);
+        c.start(in.request, in.tx, d, now());
+        drain(id);
+    }
+
+    void on_cancel(transaction::tx_id invite) {
+        auto it = invites_.find(invite);
+        if (it == invites_.end()) return;
+        std::uint64_t id = it->second;
+        auto c = calls_.find(id);
+        if (c == calls_.end()) return;
+        tandem::log(stack_.log(), logger::level::debug,
+                    "call {:>4} A |--CANCEL-------------->|                      | B", id);
+        c->second->c.on_cancel(now());
+        drain(id);
+    }
+
+    // Carries out the call's actions.
+    void drain(std::uint64_t id) {
+        auto it = calls_.find(id);
+        if (it == calls_.end()) return;
+        entry& e = *it->second;
+        bool done = false;
+        while (auto a = e.c.poll()) {
+            std::visit(
+                [&](auto& act) {
+                    using A = std::decay_t<decltype(act)>;
+                    if constexpr (std::is_same_v<A, respond>) {
+                        ladder(id, act.to, false, act.response);
+                        stack_.respond(act.ref, act.response);
+                    } else if constexpr (std::is_same_v<A, send_request>) {
+                        ladder(id, act.to, false, act.request);
+                        asio::co_spawn(stack_executor(),
+                                       send(this, id, act.to, act.ref, std::move(act.request)),
+                                       reporter{&stack_.log()});
+                    } else if constexpr (std::is_same_v<A, cancel_request>) {
+                        if (auto s = e.sent.find(act.ref); s != e.sent.end()) stack_.cancel(s->second);
+                    } else if constexpr (std::is_same_v<A, report>) {
+                        if constexpr (requires { policy_.on_event(act.event); }) policy_.on_event(act.event);
+                    } else if constexpr (std::is_same_v<A, finished>) {
+                        done = true;
+                    }
+                },
+                *a);
+        }
+        if (done) {
+            by_a_.erase(e.a_key);
+            by_b_.erase(e.b_key);
+            invites_.erase(e.invite_tx);
+            calls_.erase(it);
+            return;
+        }
+        if (auto d = e.c.next_deadline()) {
+            if (!e.timer) e.timer = std::make_unique<asio::steady_timer>(stack_executor());
+            e.timer->expires_at(*d);
+            e.timer->async_wait([this, id](std::error_code ec) {
+                if (ec) return;
+                auto c = calls_.find(id);
+                if (c == calls_.end()) return;
+                c->second->c.on_time(now());
+                drain(id);
+            });
+        }
+    }
+
+    asio::any_io_executor stack_executor() { return stack_.get_executor(); }
+
+    struct reporter {
+        const logger* log;
+        void operator()(std::exception_ptr e) const {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                tandem::log(*log, logger::level::error, "b2bua request failed: {}", x.what());
+            }
+        }
+    };
+
+    // One request of a call on one leg: its provisional and final responses go back to the call.
+    static asio::awaitable<void> send(service* self, std::uint64_t id, leg to, std::uint64_t ref,
+                                      message::message req) {
+        auto on_provisional = [self, id, to, ref](const message::message& rsp) {
+            auto c = self->calls_.find(id);
+            if (c == self->calls_.end()) return;
+            self->ladder(id, to, true, rsp);
+            c->second->c.on_response(to, ref, rsp, now());
+            self->drain(id);
+        };
+        auto on_started = [self, id, ref](transaction::tx_id tx) {
+            if (auto c = self->calls_.find(id); c != self->calls_.end()) c->second->sent[ref] = tx;
+        };
+        auto rsp = co_await self->stack_.request(std::move(req), on_provisional, on_started);
+        auto c = self->calls_.find(id);
+        if (c == self->calls_.end()) co_return;
+        c->second->sent.erase(ref);
+        if (rsp) {
+            self->ladder(id, to, true, *rsp);
+            c->second->c.on_response(to, ref, *rsp, now());
+        } else {
+            c->second->c.on_failure(to, ref, rsp.error() == transaction_errc::timeout, now());
+        }
+        self->drain(id);
+    }
+
+    net::stack& stack_;
+    Policy policy_;
+    Relay relay_;
+    service_config cfg_;
+    std::mt19937_64 rng_{std::random_device{}()};
+    std::unordered_map<std::uint64_t, std::unique_ptr<entry>> calls_;
+    std::unordered_map<std::string, std::uint64_t> by_a_;
+    std::unordered_map<std::string, std::uint64_t> by_b_;
+    std::unordered_map<transaction::tx_id, std::uint64_t> invites_;
+    std::uint64_t last_call_ = 0;
+};
+
+} // namespace tandem::b2bua
+
+#endif
