@@ -100,7 +100,8 @@ void flows(std::string_view body, std::string_view control) {
         static constexpr std::string_view methods[] = {"INVITE", "ACK", "PRACK", "UPDATE", "CANCEL", "BYE"};
         static constexpr int statuses[] = {100, 180, 183, 200, 487, 491, 500};
         std::uint32_t cseq = 1;
-        for (unsigned char c : control) {
+        for (char ch : control) {
+            auto c = static_cast<unsigned char>(ch);
             bool a_sends = (c & 0x80) != 0;
             std::string_view b_ = (c & 0x40) != 0 ? body : std::string_view{};
             unsigned op = c & 0x3Fu;
