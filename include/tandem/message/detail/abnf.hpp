@@ -130,40 +130,59 @@ constexpr std::string_view trim(std::string_view v) noexcept {
 /// refused parameter, such as an empty one (";;").
 template <class OnParam>
 constexpr bool scan_generic_params(scanner& sc, OnParam&& on_param) noexcept {
+    // Works on locals rather than on `sc`, which `on_param` might alias as far as the
+    // compiler knows; `sc.pos` is only meaningful on success (callers fail otherwise).
+    const std::string_view s = sc.s;
+    const std::size_t n = s.size();
+    std::size_t i = sc.pos;
     while (true) {
-        std::size_t p = sc.pos;
-        if (!sc.eat_sep(';')) {
-            sc.pos = p;
+        std::size_t j = i;
+        while (j < n && is_ws(s[j])) ++j;
+        if (j >= n || s[j] != ';') {
+            sc.pos = i;
             return true;
         }
-        std::string_view name = sc.token();
-        if (name.empty()) return false;
-        std::size_t q = sc.pos;
+        ++j;
+        while (j < n && is_ws(s[j])) ++j;
+        const std::size_t nb = j;
+        while (j < n && is_token(s[j])) ++j;
+        if (j == nb) return false;
+        const std::string_view name = s.substr(nb, j - nb);
         std::string_view value;
         bool has_value = false;
-        if (sc.eat_sep('=')) {
-            std::size_t vb = sc.pos;
+        std::size_t k = j;
+        while (k < n && is_ws(s[k])) ++k;
+        if (k < n && s[k] == '=') {
+            ++k;
+            while (k < n && is_ws(s[k])) ++k;
+            const std::size_t vb = k;
             has_value = true;
-            if (sc.peek() == '"') {
-                if (!sc.quoted_string()) return false;
-            } else if (sc.peek() == '[') {
+            const char c = k < n ? s[k] : '\0';
+            if (c == '"') {
+                scanner q{s, k};
+                if (!q.quoted_string()) return false;
+                k = q.pos;
+            } else if (c == '[') {
                 // IPv6reference as a gen-value (host): "[" hex, ':' and '.' "]"
-                ++sc.pos;
-                while (!sc.at_end() && (is(sc.peek(), cc_hex) || sc.peek() == ':' || sc.peek() == '.'))
-                    ++sc.pos;
-                if (!sc.eat(']')) return false;
-            } else if (sc.span(cc_token).empty()) {
+                ++k;
+                while (k < n && (is(s[k], cc_hex) || s[k] == ':' || s[k] == '.')) ++k;
+                if (k >= n || s[k] != ']') return false;
+                ++k;
+            } else {
                 // token also covers host names and IPv4 addresses
-                return false;
+                const std::size_t tb = k;
+                while (k < n && is_token(s[k])) ++k;
+                if (k == tb) return false;
             }
             // a bare IPv6 address (received=2001:db8::9) is tolerated, RFC 5118 4.5
-            while (!sc.at_end() && sc.peek() == ':') {
-                ++sc.pos;
-                sc.span(cc_hex | cc_token);
+            while (k < n && s[k] == ':') {
+                ++k;
+                while (k < n && is(s[k], cc_hex | cc_token)) ++k;
             }
-            value = sc.s.substr(vb, sc.pos - vb);
+            value = s.substr(vb, k - vb);
+            i = k;
         } else {
-            sc.pos = q;
+            i = j;
         }
         if (!on_param(name, value, has_value)) return false;
     }

@@ -129,6 +129,7 @@ struct field_line {
 /// True if the version token is "SIP/" 1*DIGIT "." 1*DIGIT ("SIP" is case-insensitive per
 /// RFC 5234 string literals).
 constexpr bool is_sip_version(std::string_view v) noexcept {
+    if (v == "SIP/2.0") return true; // nearly always
     if (v.size() < 7 || !iequals(v.substr(0, 4), "SIP/")) return false;
     scanner sc{v, 4};
     if (!sc.number(~0ull)) return false;
@@ -249,6 +250,9 @@ TANDEM_DECL std::error_code message::assign(std::string_view bytes, const parse_
     // Fields are written into a table grown ahead of need and cut to size at the end: a
     // push_back per field costs more than the rest of the fast path.
     std::size_t count = 0;
+    // Entries are trivial and default-initialised: taking the capacity costs nothing, and
+    // spares growing again a table cut to the size of a smaller previous message.
+    fields_.resize(fields_.capacity());
     auto add_field = [&](span name, span value, header_id id) __attribute__((always_inline)) {
         if (count == fields_.size()) grow_fields(count);
         field& f = fields_[count++];
