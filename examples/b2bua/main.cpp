@@ -90,12 +90,12 @@ int main(int argc, char** argv) {
         else if (a == "--key")
             tls.private_key_file = value();
         else if (a == "--log") {
-            std::string l = value();
-            level = l == "trace"   ? tandem::logger::level::trace
-                    : l == "debug" ? tandem::logger::level::debug
-                    : l == "info"  ? tandem::logger::level::info
-                    : l == "error" ? tandem::logger::level::error
-                                   : tandem::logger::level::warning;
+            auto l = tandem::parse_level(value());
+            if (!l) {
+                fmt::print(stderr, "b2bua: --log takes trace, debug, info, warning, error or off\n");
+                return 2;
+            }
+            level = *l;
         } else {
             fmt::print(stderr, "b2bua: unknown argument {}\n", a);
             usage(stderr);

@@ -192,12 +192,12 @@ int main(int argc, char** argv) {
                 return 2;
             }
         } else if (a == "--log") {
-            std::string l = value();
-            o.log = l == "trace"   ? tandem::logger::level::trace
-                    : l == "debug" ? tandem::logger::level::debug
-                    : l == "info"  ? tandem::logger::level::info
-                    : l == "error" ? tandem::logger::level::error
-                                   : tandem::logger::level::warning;
+            auto l = tandem::parse_level(value());
+            if (!l) {
+                fmt::print(stderr, "uas: --log takes trace, debug, info, warning, error or off\n");
+                return 2;
+            }
+            o.log = *l;
         } else {
             fmt::print(stderr, "uas: unknown argument {}\n", a);
             usage(stderr);

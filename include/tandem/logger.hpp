@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -23,6 +24,13 @@ struct logger {
 constexpr std::string_view to_string(logger::level l) noexcept {
     constexpr std::string_view names[] = {"trace", "debug", "info", "warning", "error", "off"};
     return names[static_cast<int>(l)];
+}
+
+/// The level named `s` ("trace", "debug", "info", "warning", "error", "off"), or nullopt.
+inline std::optional<logger::level> parse_level(std::string_view s) noexcept {
+    for (int l = 0; l <= static_cast<int>(logger::level::off); ++l)
+        if (to_string(static_cast<logger::level>(l)) == s) return static_cast<logger::level>(l);
+    return std::nullopt;
 }
 
 /// Formats and emits a line if `l` is enabled; costs one comparison otherwise.

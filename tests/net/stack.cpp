@@ -202,3 +202,17 @@ TEST_CASE("a request larger than 1300 bytes goes over TCP (RFC 3261 18.1.1)", "[
     client.stop();
     io.run_for(50ms);
 }
+
+TEST_CASE("log levels are named, and formatting only happens when enabled", "[net][logger]") {
+    CHECK(tandem::parse_level("debug") == tandem::logger::level::debug);
+    CHECK(tandem::parse_level("off") == tandem::logger::level::off);
+    CHECK_FALSE(tandem::parse_level("verbose"));
+    CHECK_FALSE(tandem::parse_level(""));
+    std::vector<std::string> lines;
+    tandem::logger lg{tandem::logger::level::info,
+                      [&](tandem::logger::level, std::string_view l) { lines.emplace_back(l); }};
+    tandem::log(lg, tandem::logger::level::debug, "hidden {}", 1);
+    tandem::log(lg, tandem::logger::level::warning, "shown {}", 2);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "shown 2");
+}
