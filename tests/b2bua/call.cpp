@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -362,4 +364,319 @@ TEST_CASE("shutdown ends answered calls with BYE on both legs", "[b2bua][call]")
     CHECK(f.take<b2b::finished>(f.drain()).empty());
     f.c.on_failure(sent[1].to, sent[1].ref, true, f.t);
     CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+}
+
+namespace {
+
+// Leg A's view of the dialog, for requests from the caller after the call is up.
+msg::message from_a(const std::string& method, int cseq, std::string body = {}) {
+    return in_dialog(method, "leg-a-call-id@192.0.2.10", "<sip:alice@atlanta.example.com>;tag=caller1",
+                     "<sip:+15551234@b2bua.example.com>;tag=b2btagA", cseq, std::move(body));
+}
+// Leg B's view, for requests from the callee.
+msg::message from_b(const std::string& method, int cseq, std::string body = {}) {
+    return in_dialog(method, "leg-b-xyz@203.0.113.5", "<sip:+15551234@198.51.100.20>;tag=callee1",
+                     "<sip:alice@atlanta.example.com>;tag=b2btagB", cseq, std::move(body));
+}
+// The response of the side that received `req` (leg A's caller or leg B's callee).
+msg::message answer_to(const msg::message& req, int code, std::string body = {}, std::string tag = {}) {
+    auto r = msg::make_response(req, code, {}, tag, "Contact: <sip:peer@192.0.2.99>\r\n");
+    REQUIRE(r);
+    if (!body.empty()) r->set_body("application/sdp", body);
+    return parse(r->serialize());
+}
+
+// A policy with every optional hook: retries 503 once elsewhere, shows 603 as 486, refuses
+// MESSAGE and unknown methods in dialogs.
+struct hooked_policy {
+    int retries = 0;
+    std::optional<b2b::route_decision> retry(const msg::message&, int status, int attempt) {
+        if (status != 503 || attempt != 1) return std::nullopt;
+        ++retries;
+        b2b::route_decision d;
+        d.request_uri = "sip:+15551234@198.51.100.99:5080";
+        return d;
+    }
+    int map_status(int status) { return status == 603 ? 486 : status; }
+    bool relay_in_dialog(const msg::message& req, b2b::leg) {
+        return req.method() != msg::method_id::message && req.method() != msg::method_id::unknown;
+    }
+};
+
+} // namespace
+
+TEST_CASE("the 2xx is ACKed on leg B at once when leg A's INVITE had the offer", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 200, "callee1", sdp_b), f.t);
+    auto as = f.drain();
+    auto acks = f.take<b2b::send_ack>(as);
+    REQUIRE(acks.size() == 1);
+    CHECK(acks[0].to == leg::b);
+    CHECK(acks[0].ack.method() == msg::method_id::ack);
+    CHECK(acks[0].ack.cseq()->number == 1);
+    CHECK(acks[0].ack.to()->tag() == "callee1");
+    CHECK(acks[0].ack.body().empty());
+
+    SECTION("a 2xx retransmitted after leg A's ACK is ACKed again, nothing reaches leg A") {
+        f.c.on_ack(leg::a, from_a("ACK", 101), f.t + 100ms);
+        CHECK(f.drain().empty());
+        f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 200, "callee1", sdp_b), f.t + 500ms);
+        as = f.drain();
+        CHECK(f.take<b2b::respond>(as).empty());
+        auto again = f.take<b2b::send_ack>(as);
+        REQUIRE(again.size() == 1);
+        CHECK(again[0].ack.serialize() == acks[0].ack.serialize());
+        CHECK(f.c.current() == b2b::call<b2b::no_media>::state::confirmed);
+    }
+    SECTION("a 2xx from a second fork is ACKed and ended with BYE; the call stays up") {
+        f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 200, "callee2", sdp_b), f.t + 1s);
+        as = f.drain();
+        CHECK(f.take<b2b::respond>(as).empty());
+        auto fork_acks = f.take<b2b::send_ack>(as);
+        REQUIRE(fork_acks.size() == 1);
+        CHECK(fork_acks[0].ack.to()->tag() == "callee2");
+        auto byes = f.take<b2b::send_request>(as);
+        REQUIRE(byes.size() == 1);
+        CHECK(byes[0].request.method() == msg::method_id::bye);
+        CHECK(byes[0].request.to()->tag() == "callee2");
+        CHECK(byes[0].request.call_id() == "leg-b-xyz@203.0.113.5");
+        // that fork's 2xx again: ACKed again, no second BYE
+        f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 200, "callee2", sdp_b), f.t + 2s);
+        as = f.drain();
+        CHECK(f.take<b2b::send_ack>(as).size() == 1);
+        CHECK(f.take<b2b::send_request>(as).empty());
+        f.c.on_response(leg::b, byes[0].ref, response_b(byes[0].request, 200, "callee2"), f.t + 2s);
+        CHECK(f.take<b2b::finished>(f.drain()).empty());
+        CHECK(f.c.current() == b2b::call<b2b::no_media>::state::confirmed);
+        // the winning dialog is untouched: the caller's BYE goes to callee1
+        f.c.on_request(leg::a, 8, from_a("BYE", 102), f.t + 3s);
+        auto sent = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sent.size() == 1);
+        CHECK(sent[0].request.to()->tag() == "callee1");
+    }
+}
+
+TEST_CASE("offer-less INVITE: the offer comes in leg B's 2xx, the answer in leg A's ACK", "[b2bua][call]") {
+    b2b::no_media relay;
+    b2b::call<b2b::no_media> c{relay,
+                               {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
+                               {"leg-b-xyz@203.0.113.5", "b2btagB", "sip:b2bua@203.0.113.5"}};
+    tandem::transaction::time_point t{};
+    auto drain = [&] {
+        std::vector<b2b::action> out;
+        while (auto a = c.poll()) out.push_back(std::move(*a));
+        return out;
+    };
+    msg::message inv = invite_a();
+    inv.set_body({}, {});
+    REQUIRE(msg::find_sdp(inv).empty());
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    c.start(inv, 1, d, t);
+    msg::message invite_b;
+    std::uint64_t ref = 0;
+    for (auto& a : drain())
+        if (auto* s = std::get_if<b2b::send_request>(&a)) {
+            invite_b = s->request;
+            ref = s->ref;
+        }
+    REQUIRE(ref != 0);
+    CHECK(invite_b.body().empty());
+
+    c.on_response(leg::b, ref, response_b(invite_b, 200, "callee1", sdp_b), t);
+    auto as = drain();
+    bool acked = false;
+    const msg::message* ok = nullptr;
+    for (auto& a : as) {
+        if (std::holds_alternative<b2b::send_ack>(a)) acked = true;
+        if (auto* r = std::get_if<b2b::respond>(&a)) ok = &r->response;
+    }
+    CHECK_FALSE(acked); // leg B waits for the answer
+    REQUIRE(ok);
+    CHECK(ok->status() == 200);
+    CHECK(ok->body() == sdp_b); // the offer, to leg A
+
+    // a retransmitted 2xx while the answer is still missing: nothing yet
+    c.on_response(leg::b, ref, response_b(invite_b, 200, "callee1", sdp_b), t + 500ms);
+    CHECK(drain().empty());
+
+    // leg A's ACK carries the answer: now leg B's ACK goes out with it
+    c.on_ack(leg::a, from_a("ACK", 101, sdp_a), t + 1s);
+    as = drain();
+    REQUIRE(as.size() == 1);
+    auto* ack = std::get_if<b2b::send_ack>(&as[0]);
+    REQUIRE(ack);
+    CHECK(ack->to == leg::b);
+    CHECK(ack->ack.body() == sdp_a);
+    CHECK(ack->ack.header(msg::header_id::content_type) == "application/sdp");
+    CHECK(ack->ack.to()->tag() == "callee1");
+    // and its retransmissions repeat that ACK
+    c.on_response(leg::b, ref, response_b(invite_b, 200, "callee1", sdp_b), t + 2s);
+    as = drain();
+    REQUIRE(as.size() == 1);
+    CHECK(std::get<b2b::send_ack>(as[0]).ack.body() == sdp_a);
+}
+
+TEST_CASE("offer-less re-INVITE from the callee: answer from leg A's ACK to leg B's", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_request(leg::b, 40, from_b("INVITE", 2), f.t);
+    auto sent = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].to == leg::a);
+    CHECK(sent[0].request.body().empty());
+    f.c.on_response(leg::a, sent[0].ref, answer_to(sent[0].request, 200, sdp_a), f.t);
+    auto as = f.drain();
+    CHECK(f.take<b2b::send_ack>(as).empty());
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].to == leg::b);
+    CHECK(rs[0].ref == 40);
+    CHECK(rs[0].response.body() == sdp_a);
+    f.c.on_ack(leg::b, from_b("ACK", 2, sdp_b), f.t + 1s);
+    auto acks = f.take<b2b::send_ack>(f.drain());
+    REQUIRE(acks.size() == 1);
+    CHECK(acks[0].to == leg::a);
+    CHECK(acks[0].ack.body() == sdp_b);
+    CHECK(acks[0].ack.call_id() == "leg-a-call-id@192.0.2.10");
+    CHECK(acks[0].ack.cseq()->number == 1); // our first request on leg A
+}
+
+TEST_CASE("BYE while a re-INVITE is pending: 487 to the re-INVITE, BYE across, the late 2xx ACKed",
+          "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_request(leg::a, 50, from_a("INVITE", 102, sdp_a + "a=sendonly\r\n"), f.t);
+    auto sent = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sent.size() == 1);
+    const msg::message reinvite_b = sent[0].request;
+    std::uint64_t reinvite_ref = sent[0].ref;
+
+    f.c.on_request(leg::a, 51, from_a("BYE", 103), f.t + 1s);
+    auto as = f.drain();
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 2);
+    std::map<std::uint64_t, int> status;
+    for (auto& r : rs) status[r.ref] = r.response.status();
+    CHECK(status[51] == 200);
+    CHECK(status[50] == 487);
+    auto byes = f.take<b2b::send_request>(as);
+    REQUIRE(byes.size() == 1);
+    CHECK(byes[0].to == leg::b);
+    CHECK(byes[0].request.method() == msg::method_id::bye);
+
+    // the callee's 200 to the re-INVITE arrives after all: ACKed, nothing to leg A
+    f.c.on_response(leg::b, reinvite_ref, response_b(reinvite_b, 200, "callee1", sdp_b), f.t + 1s);
+    as = f.drain();
+    CHECK(f.take<b2b::respond>(as).empty());
+    auto acks = f.take<b2b::send_ack>(as);
+    REQUIRE(acks.size() == 1);
+    CHECK(acks[0].ack.cseq()->number == reinvite_b.cseq()->number);
+    f.c.on_response(leg::b, byes[0].ref, response_b(byes[0].request, 200), f.t + 2s);
+    CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+}
+
+TEST_CASE("glare across the B2BUA: a re-INVITE while ours is pending on that leg gets 491", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_request(leg::a, 60, from_a("INVITE", 102, sdp_a), f.t);
+    REQUIRE(f.take<b2b::send_request>(f.drain()).size() == 1);
+    f.c.on_request(leg::b, 61, from_b("INVITE", 2, sdp_b), f.t);
+    auto as = f.drain();
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].to == leg::b);
+    CHECK(rs[0].response.status() == 491);
+    CHECK(f.take<b2b::send_request>(as).empty());
+}
+
+TEST_CASE("no ACK for our 2xx on leg A: the call ends with BYE on leg B", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_ack_timeout(leg::a, f.t + 32s);
+    auto as = f.drain();
+    auto sent = f.take<b2b::send_request>(as);
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].to == leg::b);
+    CHECK(sent[0].request.method() == msg::method_id::bye);
+    f.c.on_response(leg::b, sent[0].ref, response_b(sent[0].request, 200), f.t + 33s);
+    CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+}
+
+TEST_CASE("policy hooks: retry elsewhere, status mapping, in-dialog methods refused", "[b2bua][call]") {
+    b2b::no_media relay;
+    hooked_policy policy;
+    b2b::call<b2b::no_media, hooked_policy> c{
+        relay,
+        {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
+        {"leg-b-xyz@203.0.113.5", "b2btagB", "sip:b2bua@203.0.113.5"},
+        &policy};
+    tandem::transaction::time_point t{};
+    auto drain = [&] {
+        std::vector<b2b::action> out;
+        while (auto a = c.poll()) out.push_back(std::move(*a));
+        return out;
+    };
+    auto sent_of = [](const std::vector<b2b::action>& as) {
+        std::vector<b2b::send_request> out;
+        for (auto& a : as)
+            if (auto* s = std::get_if<b2b::send_request>(&a)) out.push_back(*s);
+        return out;
+    };
+    auto responses_of = [](const std::vector<b2b::action>& as) {
+        std::vector<b2b::respond> out;
+        for (auto& a : as)
+            if (auto* r = std::get_if<b2b::respond>(&a)) out.push_back(*r);
+        return out;
+    };
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    c.start(invite_a(), 1, d, t);
+    auto first = sent_of(drain());
+    REQUIRE(first.size() == 1);
+
+    SECTION("503 is retried at the second target; its 603 reaches leg A as 486 with the Reason") {
+        c.on_response(leg::b, first[0].ref, response_b(first[0].request, 503), t);
+        auto as = drain();
+        CHECK(responses_of(as).empty()); // leg A hears nothing of the first failure
+        auto second = sent_of(as);
+        REQUIRE(second.size() == 1);
+        CHECK(policy.retries == 1);
+        CHECK(second[0].request.request_uri_text() == "sip:+15551234@198.51.100.99:5080");
+        CHECK(second[0].request.call_id() == first[0].request.call_id());
+        CHECK(second[0].request.cseq()->number == 2);
+        CHECK(second[0].request.body() == sdp_a);
+        c.on_response(leg::b, second[0].ref, response_b(second[0].request, 603), t + 1s);
+        auto rs = responses_of(drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 486);
+        CHECK(rs[0].response.header("Reason").find("cause=603") != std::string_view::npos);
+    }
+    SECTION("a 486 is not retried") {
+        c.on_response(leg::b, first[0].ref, response_b(first[0].request, 486), t);
+        auto rs = responses_of(drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 486);
+        CHECK(policy.retries == 0);
+    }
+    SECTION("in-dialog: MESSAGE refused with 405 and Allow, an unknown method with 501, INFO relayed") {
+        c.on_response(leg::b, first[0].ref, response_b(first[0].request, 200, "callee1", sdp_b), t);
+        drain();
+        c.on_request(leg::a, 70, from_a("MESSAGE", 102), t);
+        auto rs = responses_of(drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 405);
+        CHECK(rs[0].response.header("Allow").find("INFO") != std::string_view::npos);
+        c.on_request(leg::b, 71, from_b("FROBNICATE", 2), t);
+        rs = responses_of(drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 501);
+        c.on_request(leg::a, 72, from_a("INFO", 103), t);
+        CHECK(sent_of(drain()).size() == 1);
+    }
 }

@@ -12,6 +12,7 @@
 #include <tandem/message/message.hpp>
 #include <tandem/message/multipart.hpp>
 #include <tandem/message/serializer.hpp>
+#include <tandem/sdp/offer_answer.hpp>
 #include <tandem/transaction/timers.hpp>
 
 #include <algorithm>
@@ -42,13 +43,20 @@ struct respond {
     std::uint64_t ref;
     message::message response;
 };
-/// Send `request` on leg `to`; report its responses with `on_response(to, ref, ...)`.
+/// Send `request` on leg `to`; report its responses with `on_response(to, ref, ...)`. For an
+/// INVITE the driver sends no ACK itself: every 2xx, the first and any later one (a
+/// retransmission, another fork), goes to `on_response`, and the call ACKs with `send_ack`.
 struct send_request {
     leg to;
     std::uint64_t ref;
     message::message request;
 };
-/// CANCEL the INVITE sent as `ref` on leg B (RFC 3261 9.1).
+/// Send the ACK of a 2xx on leg `to` (RFC 3261 13.2.2.4: outside any transaction).
+struct send_ack {
+    leg to;
+    message::message ack;
+};
+/// CANCEL the INVITE sent as `ref` (RFC 3261 9.1).
 struct cancel_request {
     std::uint64_t ref;
 };
@@ -58,7 +66,7 @@ struct report {
 };
 /// The call is over: the driver forgets it.
 struct finished {};
-using action = std::variant<respond, send_request, cancel_request, report, finished>;
+using action = std::variant<respond, send_request, send_ack, cancel_request, report, finished>;
 /// @}
 
 /**
@@ -69,23 +77,35 @@ using action = std::variant<respond, send_request, cancel_request, report, finis
  * hiding); leg A sees only our Contact and tag. Max-Forwards is decremented across (RFC 7332).
  *
  * What it relays: 180/183 (with SDP: early media), 2xx (then both legs are confirmed
- * dialogs), 3xx-6xx with a Reason header (RFC 3326), CANCEL (leg A 487, leg B CANCEL; a 2xx
- * that crosses the CANCEL is ended with a BYE), BYE from either side, and every other in-dialog
- * request (re-INVITE, UPDATE, INFO, OPTIONS, ...) to the other leg with its response mapped
- * back. Glare on a leg is answered 491 by that leg's dialog (RFC 3261 14.2).
+ * dialogs), 3xx-6xx with a Reason header (RFC 3326) after the policy's retries, CANCEL (leg A
+ * 487, leg B CANCEL; a 2xx that crosses the CANCEL is ACKed and ended with a BYE), BYE from
+ * either side (pending requests of the ending leg get 487, RFC 3261 15.1.2), and every other
+ * in-dialog request (re-INVITE, UPDATE, INFO, OPTIONS, ...) to the other leg with its response
+ * mapped back, unless the policy refuses it. Glare on a leg is answered 491 by that leg's
+ * dialog (RFC 3261 14.2).
+ *
+ * Offer/answer (RFC 3264) is tracked per leg, so that the relay sees each SDP as the offer or
+ * the answer it is: an offer-less INVITE or re-INVITE gets its offer in the 2xx, which goes to
+ * the other leg in our 2xx; that leg's ACK carries the answer, and only then is the first leg's
+ * 2xx ACKed, with it. Otherwise a 2xx is ACKed at once. Every 2xx retransmission is ACKed
+ * again; a 2xx from a second fork of leg B is ACKed and ended with a BYE (RFC 3261 13.2.2.4).
+ *
+ * `Policy` is optional (`no_policy_hooks`): see `concepts.hpp` for the hooks it may have.
  */
-template <media_relay Relay>
+template <media_relay Relay, class Policy = no_policy_hooks>
 class call {
 public:
     enum class state { calling, early, confirmed, cancelling, ending, ended };
 
-    call(Relay& relay, leg_identity a, leg_identity b) : relay_(relay), a_(std::move(a)), b_(std::move(b)) {}
+    call(Relay& relay, leg_identity a, leg_identity b, Policy* policy = nullptr)
+        : relay_(relay), policy_(policy), a_(std::move(a)), b_(std::move(b)) {}
 
     /// Leg A's INVITE (server transaction `ref`) and the policy's decision.
     void start(const message::message& invite, std::uint64_t ref, const decision& d, time_point now) {
         invite_a_ = invite;
         invite_a_ref_ = ref;
         started_ = now;
+        (void)oa(leg::a).on_incoming(invite);
         if (auto* r = std::get_if<reject_decision>(&d)) {
             respond_a(r->status, r->reason);
             end("rejected", r->status, now);
@@ -100,7 +120,6 @@ public:
             return;
         }
         session_ = std::move(*session);
-        std::string sdp;
         if (std::string_view offer = message::find_sdp(invite); !offer.empty()) {
             auto rewritten = relay_.offer(*session_, leg::a, offer);
             if (!rewritten) {
@@ -108,44 +127,62 @@ public:
                 end("media refused", 488, now);
                 return;
             }
-            sdp = std::move(*rewritten);
+            offer_b_ = std::move(*rewritten);
         }
-        auto b = build_invite_b(route, sdp);
-        if (!b) {
+        if (route.no_answer_timeout.count() > 0) no_answer_at_ = now + route.no_answer_timeout;
+        if (!place_b(route, now)) {
             respond_a(500);
             end("cannot build leg B", 500, now);
-            return;
         }
-        invite_b_ = *b;
-        invite_b_ref_ = next_ref_++;
-        actions_.push_back(send_request{leg::b, invite_b_ref_, std::move(*b)});
-        emit(call_event::kind::attempt, 0, {}, now);
-        if (route.no_answer_timeout.count() > 0) no_answer_at_ = now + route.no_answer_timeout;
     }
 
-    /// A response to the request we sent as `ref` on leg `from`.
+    /// A response to the request we sent as `ref` on leg `from`. For INVITEs, every 2xx (also
+    /// retransmissions and other forks after the first).
     void on_response(leg from, std::uint64_t ref, const message::message& rsp, time_point now) {
+        int code = rsp.status();
+        invite_out& io = out(from);
+        if (ref == io.ref && io.final_seen && code >= 200 && code < 300) return late_2xx(from, rsp, now);
         if (from == leg::b && ref == invite_b_ref_) return on_invite_response(rsp, now);
         auto it = relayed_.find(ref);
         if (it == relayed_.end()) {
-            if (rsp.status() >= 200) bye_done(ref, now);
+            // no one waits for it: a BYE we sent, or a request whose leg ended meanwhile
+            if (code >= 200 && rsp.cseq() && rsp.cseq()->method == message::method_id::invite) {
+                if (ref == io.ref) io.final_seen = true;
+                if (code < 300) ack_now(from, rsp, {}); // every 2xx is ACKed (13.2.2.4)
+            }
+            if (code >= 200) bye_done(ref, now);
             return;
         }
         dialog::dialog* d = dialog_of(from);
         if (d) (void)d->on_response(rsp);
-        if (rsp.status() < 200 && rsp.status() != 180 && rsp.status() != 183) return;
+        sdp::oa_result role = oa(from).on_incoming(rsp);
+        if (code < 200 && code != 180 && code != 183) return;
         pending_relay p = it->second;
-        if (rsp.status() >= 200) relayed_.erase(it);
+        if (code >= 200) relayed_.erase(it);
+        bool invite = p.request.method() == message::method_id::invite;
         // Map the response back to the leg the request came from.
-        auto back = message::make_response(p.request, rsp.status(), rsp.reason(), {}, contact_line(p.to));
+        auto back = message::make_response(p.request, code, rsp.reason(), {}, contact_line(p.to));
         if (!back) return;
-        std::string_view body = message::find_sdp(rsp);
-        if (!body.empty() && session_) {
-            auto rewritten = p.offer_in_request ? relay_.answer(*session_, from, body)
-                                                : relay_.offer(*session_, from, body);
-            if (rewritten) back->set_body("application/sdp", *rewritten);
+        std::string body =
+            rewrite(from, role, invite && ref == io.ref ? io.offer_in_request : p.offer_in_request);
+        if (!body.empty())
+            back->set_body("application/sdp", body);
+        else if (code >= 200 && code < 300 && !invite && !rsp.body().empty())
+            copy_body(rsp, *back); // e.g. the answer to an OPTIONS or INFO
+        if (invite && code >= 200) {
+            io.final_seen = true;
+            if (code < 300) {
+                io.to_tag = rsp.to() ? std::string(rsp.to()->tag()) : std::string();
+                // an offer in this 2xx: its answer comes in the ACK of the other leg
+                if (oa(from).answer_due_in_ack())
+                    io.ack_waits = true;
+                else
+                    ack_now(from, rsp, {});
+                if (io.ack_waits) io.ok = rsp;
+            }
         }
         if (dialog::dialog* dp = dialog_of(p.to)) dp->on_response_sent(*back);
+        (void)oa(p.to).on_outgoing(*back);
         actions_.push_back(respond{p.to, p.incoming_ref, std::move(*back)});
     }
 
@@ -164,8 +201,8 @@ public:
         if (auto it = relayed_.find(ref); it != relayed_.end()) {
             pending_relay p = it->second;
             relayed_.erase(it);
-            auto back = message::make_response(p.request, timeout ? 408 : 503, {}, {});
-            if (back) actions_.push_back(respond{p.to, p.incoming_ref, std::move(*back)});
+            if (ref == out(from).ref) out(from).final_seen = true;
+            respond_to(p, timeout ? 408 : 503);
             return;
         }
         bye_done(ref, now);
@@ -178,11 +215,7 @@ public:
             respond_a(503);
             cancel_b("shutdown", 503, now);
         } else if (state_ == state::confirmed) {
-            emit(call_event::kind::ended, 200, "shutdown", now);
-            state_ = state::ending;
-            bye(leg::a, now);
-            bye(leg::b, now);
-            if (byes_.empty()) finish(now);
+            end_both("shutdown", now);
         }
     }
 
@@ -193,13 +226,64 @@ public:
         cancel_b("cancelled", 487, now);
     }
 
+    /// Leg `from` CANCELled its in-dialog request `ref` (a re-INVITE): the CANCEL goes on to
+    /// the request we relayed; its 487 comes back as the answer.
+    void on_cancel(leg from, std::uint64_t ref, time_point) {
+        for (auto& [out_ref, p] : relayed_)
+            if (p.to == from && p.incoming_ref == ref) {
+                actions_.push_back(cancel_request{out_ref});
+                return;
+            }
+    }
+
+    /// The ACK of a 2xx we sent on leg `from` (RFC 3261 13.3.1.4).
+    void on_ack(leg from, const message::message& ack, time_point) {
+        if (dialog::dialog* d = dialog_of(from)) (void)d->on_request(ack);
+        sdp::oa_result role = oa(from).on_incoming(ack);
+        invite_out& io = out(other(from));
+        if (!io.ack_waits || !io.ok) return;
+        // the answer to the offer that the other leg's 2xx carried: now that leg's ACK
+        io.ack_waits = false;
+        std::string body;
+        if (role.role == sdp::body_role::answer && session_) {
+            auto rewritten = relay_.answer(*session_, from, role.sdp);
+            if (rewritten) body = std::move(*rewritten);
+        }
+        message::message ok = std::move(*io.ok);
+        io.ok.reset();
+        ack_now(other(from), ok, body);
+    }
+
+    /// No ACK came on leg `from` for our 2xx (RFC 3261 13.3.1.4): the call ends on both legs.
+    void on_ack_timeout(leg from, time_point now) {
+        if (state_ != state::confirmed) return;
+        if (dialog::dialog* d = dialog_of(from)) d->terminate();
+        invite_out& io = out(other(from));
+        if (io.ack_waits && io.ok) {
+            // the other leg still waits for the ACK of its 2xx: ACK it (without the answer we
+            // never got), then BYE
+            io.ack_waits = false;
+            message::message ok = std::move(*io.ok);
+            io.ok.reset();
+            ack_now(other(from), ok, {});
+        }
+        emit(call_event::kind::ended, 408, "no ACK", now);
+        state_ = state::ending;
+        bye(other(from), now);
+        if (byes_.empty()) finish(now);
+    }
+
     /// An in-dialog request on leg `from` (server transaction `ref`).
     void on_request(leg from, std::uint64_t ref, const message::message& req, time_point now) {
         dialog::dialog* d = dialog_of(from);
-        auto reply = [&](int status) {
-            auto r = message::make_response(req, status, {}, {});
-            if (r) actions_.push_back(respond{from, ref, std::move(*r)});
+        auto reply = [&](int status, std::string extra = {}) {
+            auto r = message::make_response(req, status, {}, {}, extra);
+            if (!r) return;
+            if (d) d->on_response_sent(*r);
+            (void)oa(from).on_outgoing(*r);
+            actions_.push_back(respond{from, ref, std::move(*r)});
         };
+        if (req.method() == message::method_id::ack) return on_ack(from, req, now);
         if (!d || state_ != state::confirmed) {
             // BYE or anything else before the call is up (or after): 481 (RFC 3261 12.2.2)
             reply(state_ == state::ending && req.method() == message::method_id::bye ? 200 : 481);
@@ -211,46 +295,60 @@ public:
             return;
         }
         if (req.method() == message::method_id::bye) {
-            // BYE ends both legs (RFC 3261 15): 200 here, BYE there
+            // BYE ends both legs (RFC 3261 15): 200 here, BYE there; requests still pending on
+            // this leg get 487 (15.1.2)
             auto ok = message::make_response(req, 200, {}, {});
             if (ok) {
                 d->on_response_sent(*ok);
                 actions_.push_back(respond{from, ref, std::move(*ok)});
             }
+            abandon_relays();
             send_bye(other(from), from == leg::a ? "caller BYE" : "callee BYE", now);
             return;
         }
-        if (req.method() == message::method_id::ack) return; // the 2xx ACK of a relayed re-INVITE
+        if (!relay_allowed(req, from)) {
+            bool known = req.method() != message::method_id::unknown;
+            reply(known ? 405 : 501, known ? std::string(allow_line) : std::string());
+            return;
+        }
+        sdp::oa_result role = oa(from).on_incoming(req);
+        if (role.error && role.reject_with) {
+            reply(role.reject_with, role.reject_with == 500 ? "Retry-After: 3\r\n" : "");
+            return;
+        }
         // Anything else goes across, its response comes back (re-INVITE, UPDATE, INFO, ...).
         dialog::dialog* o = dialog_of(other(from));
         std::string sdp;
-        bool offer = false;
-        if (std::string_view body = message::find_sdp(req); !body.empty() && session_) {
-            auto rewritten = relay_.offer(*session_, from, body);
+        if (role.role == sdp::body_role::offer && session_) {
+            auto rewritten = relay_.offer(*session_, from, role.sdp);
             if (!rewritten) {
                 reply(488);
                 return;
             }
             sdp = std::move(*rewritten);
-            offer = true;
         }
         std::string extra = contact_line(other(from));
-        for (message::header_field f : req.headers())
-            if (f.id == message::header_id::content_type && sdp.empty())
-                extra.append("Content-Type: ").append(f.value).append("\r\n");
+        if (sdp.empty())
+            for (message::header_field f : req.headers())
+                if (f.id == message::header_id::content_type)
+                    extra.append("Content-Type: ").append(f.value).append("\r\n");
         dialog::request_options opts;
         opts.extra_headers = extra;
         std::string other_body = sdp.empty() ? std::string(req.body()) : sdp;
         opts.body = other_body;
         opts.content_type = sdp.empty() ? std::string_view{} : std::string_view("application/sdp");
-        auto out = o->make_request(req.method_text(), opts);
-        if (!out) {
-            reply(500);
+        auto relayed = o->make_request(req.method_text(), opts);
+        if (!relayed) {
+            // the other leg has an INVITE of its own in progress: glare across the B2BUA
+            reply(relayed.error() == dialog::dialog_errc::invite_in_progress ? 491 : 500);
             return;
         }
+        (void)oa(other(from)).on_outgoing(*relayed);
         std::uint64_t out_ref = next_ref_++;
+        bool offer = role.role == sdp::body_role::offer;
         relayed_[out_ref] = pending_relay{from, ref, req, offer};
-        actions_.push_back(send_request{other(from), out_ref, std::move(*out)});
+        if (req.method() == message::method_id::invite) out(other(from)) = fresh_invite(out_ref, offer);
+        actions_.push_back(send_request{other(from), out_ref, std::move(*relayed)});
     }
 
     void on_time(time_point now) {
@@ -279,12 +377,36 @@ public:
     }
 
 private:
+    static constexpr std::string_view allow_line =
+        "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE\r\n";
+
     struct pending_relay {
         leg to;                        // where the request came from (and its response goes)
         std::uint64_t incoming_ref;    // its server transaction
         message::message request;      // the request, to build the response
         bool offer_in_request = false; // its response carries the answer
     };
+    // The last INVITE we sent on a leg (leg B's initial one, or a relayed re-INVITE).
+    struct invite_out {
+        std::uint64_t ref = 0;
+        bool offer_in_request = false;
+        bool final_seen = false;
+        bool ack_waits = false;              // our ACK waits for the answer from the other leg
+        std::string to_tag;                  // of the 2xx we accepted
+        std::optional<message::message> ok;  // that 2xx, while the ACK waits
+        std::optional<message::message> ack; // the ACK we sent, for 2xx retransmissions
+    };
+
+    static invite_out fresh_invite(std::uint64_t ref, bool offer) {
+        invite_out io;
+        io.ref = ref;
+        io.offer_in_request = offer;
+        return io;
+    }
+
+    static constexpr int ix(leg l) noexcept { return l == leg::a ? 0 : 1; }
+    sdp::offer_answer& oa(leg l) noexcept { return oa_[ix(l)]; }
+    invite_out& out(leg l) noexcept { return out_[ix(l)]; }
 
     dialog::dialog* dialog_of(leg l) noexcept {
         auto& d = l == leg::a ? dialog_a_ : dialog_b_;
@@ -292,6 +414,75 @@ private:
     }
     std::string contact_line(leg l) const {
         return "Contact: <" + (l == leg::a ? a_.contact : b_.contact) + ">\r\n";
+    }
+
+    bool relay_allowed(const message::message& req, leg from) {
+        if constexpr (requires(Policy & p) {
+                          { p.relay_in_dialog(req, from) } -> std::convertible_to<bool>;
+                      }) {
+            if (policy_) return policy_->relay_in_dialog(req, from);
+        }
+        return true;
+    }
+
+    // The SDP of a message from leg `from` as the other leg is to see it, by its role.
+    std::string rewrite(leg from, const sdp::oa_result& r, bool offer_in_request) {
+        if (r.sdp.empty() || !session_) return {};
+        result<std::string> out = std::string(r.sdp);
+        switch (r.role) {
+        case sdp::body_role::offer:
+        case sdp::body_role::preview: out = relay_.offer(*session_, from, r.sdp); break;
+        case sdp::body_role::answer: out = relay_.answer(*session_, from, r.sdp); break;
+        case sdp::body_role::repeat:
+            out = offer_in_request ? relay_.answer(*session_, from, r.sdp)
+                                   : relay_.offer(*session_, from, r.sdp);
+            break;
+        case sdp::body_role::none: break; // outside offer/answer: as it came
+        }
+        return out ? std::move(*out) : std::string(r.sdp);
+    }
+    static void copy_body(const message::message& from, message::message& to) {
+        std::string_view type = from.header(message::header_id::content_type);
+        if (!type.empty()) to.set_body(type, from.body());
+    }
+
+    // ACKs the 2xx `ok` received on leg `to` (RFC 3261 13.2.2.4), with the answer `body` when
+    // the 2xx carried an offer; kept for the 2xx's retransmissions.
+    void ack_now(leg to, const message::message& ok, const std::string& body) {
+        dialog::dialog* d = dialog_of(to);
+        if (!d) return;
+        dialog::request_options opts;
+        opts.body = body;
+        opts.content_type = body.empty() ? std::string_view{} : std::string_view("application/sdp");
+        auto ack = d->make_ack(ok, opts);
+        if (!ack) return;
+        (void)oa(to).on_outgoing(*ack);
+        out(to).ack = *ack;
+        actions_.push_back(send_ack{to, std::move(*ack)});
+    }
+
+    // A 2xx after the first to our INVITE on leg `from`: a retransmission (ACK again, if we
+    // have ACKed) or the answer of another fork (ACK it, then BYE: 13.2.2.4).
+    void late_2xx(leg from, const message::message& rsp, time_point) {
+        invite_out& io = out(from);
+        std::string_view tag = rsp.to() ? rsp.to()->tag() : std::string_view{};
+        if (tag == io.to_tag) {
+            if (io.ack) actions_.push_back(send_ack{from, *io.ack});
+            return;
+        }
+        if (from != leg::b || tag.empty()) return;
+        bool known = std::find(forks_.begin(), forks_.end(), tag) != forks_.end();
+        auto d = dialog::dialog::uac(invite_b_, rsp);
+        if (!d) return;
+        d->set_local_target(b_.contact);
+        if (auto ack = d->make_ack(rsp)) actions_.push_back(send_ack{leg::b, std::move(*ack)});
+        if (known) return; // its BYE went out already
+        forks_.emplace_back(tag);
+        if (auto bye = d->make_request("BYE")) {
+            std::uint64_t ref = next_ref_++;
+            byes_.push_back(ref);
+            actions_.push_back(send_request{leg::b, ref, std::move(*bye)});
+        }
     }
 
     // A response to leg A's INVITE (its server transaction).
@@ -306,13 +497,29 @@ private:
             auto d = dialog::dialog::uas(invite_a_, *r);
             if (d) {
                 d->set_local_target(a_.contact);
+                d->on_response_sent(*r);
                 dialog_a_ = std::move(*d);
             }
         }
+        if (status > 100) (void)oa(leg::a).on_outgoing(*r);
         actions_.push_back(respond{leg::a, invite_a_ref_, std::move(*r)});
     }
 
-    result<message::message> build_invite_b(const route_decision& route, const std::string& sdp) {
+    // Sends leg B's INVITE (again, after a failure, with the next CSeq) along `route`.
+    bool place_b(const route_decision& route, time_point now) {
+        auto b = build_invite_b(route, offer_b_, ++attempts_);
+        if (!b) return false;
+        (void)oa(leg::b).on_outgoing(*b);
+        invite_b_ = *b;
+        invite_b_ref_ = next_ref_++;
+        out(leg::b) = fresh_invite(invite_b_ref_, !offer_b_.empty());
+        actions_.push_back(send_request{leg::b, invite_b_ref_, std::move(*b)});
+        state_ = state::calling;
+        emit(call_event::kind::attempt, 0, {}, now);
+        return true;
+    }
+
+    result<message::message> build_invite_b(const route_decision& route, const std::string& sdp, int cseq) {
         auto from = invite_a_.from();
         auto to = invite_a_.to();
         if (!from || !to) return parse_errc::bad_name_addr;
@@ -328,7 +535,7 @@ private:
                                 "<" + from_uri + ">;tag=" + b_.tag)
             .header("To", "<" + to_uri + ">")
             .header("Call-ID", b_.call_id)
-            .header("CSeq", "1 INVITE")
+            .header("CSeq", std::to_string(cseq) + " INVITE")
             .header("Contact", "<" + b_.contact + ">");
         for (const std::string& name : route.copy_headers)
             for (message::header_field f : invite_a_.headers())
@@ -346,12 +553,16 @@ private:
     void on_invite_response(const message::message& rsp, time_point now) {
         int code = rsp.status();
         if (code == 100) return;
-        if (state_ == state::cancelling || state_ == state::ended) {
+        invite_out& io = out(leg::b);
+        if (code >= 200) io.final_seen = true;
+        if (state_ == state::cancelling || state_ == state::ended || state_ == state::ending) {
             if (code >= 200 && code < 300) {
-                // the 2xx crossed our CANCEL: the stack ACKed it; end leg B with a BYE (9.1)
+                // the 2xx crossed our CANCEL: ACK it and end leg B with a BYE (9.1, 15)
+                io.to_tag = rsp.to() ? std::string(rsp.to()->tag()) : std::string();
                 auto d = dialog::dialog::uac(invite_b_, rsp);
                 if (d) {
                     dialog_b_ = std::move(*d);
+                    ack_now(leg::b, rsp, {});
                     send_bye(leg::b, "cancelled", now);
                     return;
                 }
@@ -359,12 +570,8 @@ private:
             if (code >= 200) finish(now);
             return;
         }
-        std::string_view body = message::find_sdp(rsp);
-        std::string sdp;
-        if (!body.empty() && session_) {
-            auto rewritten = relay_.answer(*session_, leg::b, body);
-            if (rewritten) sdp = std::move(*rewritten);
-        }
+        sdp::oa_result role = oa(leg::b).on_incoming(rsp);
+        std::string sdp = rewrite(leg::b, role, io.offer_in_request);
         if (code < 200) {
             // 180/183 relayed, with the early-media SDP when there is one
             if (state_ == state::calling) emit(call_event::kind::ringing, code, {}, now);
@@ -378,18 +585,46 @@ private:
                 d->set_local_target(b_.contact);
                 dialog_b_ = std::move(*d);
             }
+            io.to_tag = rsp.to() ? std::string(rsp.to()->tag()) : std::string();
             no_answer_at_.reset();
+            // an offer-less INVITE: the offer is in this 2xx, the answer comes in leg A's ACK
+            if (oa(leg::b).answer_due_in_ack()) {
+                io.ack_waits = true;
+                io.ok = rsp;
+            } else {
+                ack_now(leg::b, rsp, {});
+            }
             respond_a(code, rsp.reason(), sdp);
             state_ = state::confirmed;
             answered_ = now;
             emit(call_event::kind::answered, code, {}, now);
             return;
         }
-        // 3xx-6xx: mapped to leg A with the callee's reason (RFC 3326 Reason header)
+        // 3xx-6xx: the policy may try elsewhere first (same leg-B dialog identity, next CSeq)
+        if constexpr (requires(Policy & p) {
+                          {
+                              p.retry(invite_a_, code, attempts_)
+                              } -> std::convertible_to<std::optional<route_decision>>;
+                      }) {
+            if (policy_ && attempts_ < max_attempts) {
+                if (std::optional<route_decision> again = policy_->retry(invite_a_, code, attempts_)) {
+                    io = invite_out{};
+                    if (place_b(*again, now)) return;
+                }
+            }
+        }
+        int status = code;
+        if constexpr (requires(Policy & p) {
+                          { p.map_status(code) } -> std::convertible_to<int>;
+                      }) {
+            if (policy_) status = policy_->map_status(code);
+            if (status < 300 || status > 699) status = code;
+        }
+        // mapped to leg A with the callee's reason (RFC 3326 Reason header)
         std::string reason_hdr = "Reason: SIP ;cause=" + std::to_string(code) + " ;text=\"" +
                                  std::string(message::reason_phrase(code)) + "\"\r\n";
-        respond_a(code, rsp.reason(), {}, reason_hdr);
-        end("rejected by callee", code, now);
+        respond_a(status, status == code ? rsp.reason() : std::string_view{}, {}, reason_hdr);
+        end("rejected by callee", status, now);
     }
 
     void cancel_b(std::string_view cause, int status, time_point now) {
@@ -398,6 +633,29 @@ private:
         no_answer_at_.reset();
         emit(call_event::kind::ended, status, cause, now);
         // the call finishes when leg B's INVITE gets its final response (487 or a crossing 2xx)
+    }
+
+    // Requests relayed across that will not be answered now that the call ends: 487 to their
+    // senders (RFC 3261 15.1.2); their late responses are ACKed if 2xx, else ignored.
+    void abandon_relays() {
+        for (auto& [ref, p] : relayed_) respond_to(p, 487);
+        relayed_.clear();
+    }
+    void respond_to(const pending_relay& p, int status) {
+        auto back = message::make_response(p.request, status, {}, {});
+        if (!back) return;
+        if (dialog::dialog* dp = dialog_of(p.to)) dp->on_response_sent(*back);
+        (void)oa(p.to).on_outgoing(*back);
+        actions_.push_back(respond{p.to, p.incoming_ref, std::move(*back)});
+    }
+
+    void end_both(std::string_view cause, time_point now) {
+        emit(call_event::kind::ended, 200, cause, now);
+        abandon_relays();
+        state_ = state::ending;
+        bye(leg::a, now);
+        bye(leg::b, now);
+        if (byes_.empty()) finish(now);
     }
 
     void send_bye(leg to, std::string_view cause, time_point now) {
@@ -450,18 +708,24 @@ private:
     }
 
     Relay& relay_;
+    Policy* policy_;
     leg_identity a_;
     leg_identity b_;
     state state_ = state::calling;
     message::message invite_a_;
     message::message invite_b_;
+    std::string offer_b_; // leg A's offer as leg B gets it ("" for an offer-less INVITE)
+    int attempts_ = 0;
     std::uint64_t invite_a_ref_ = 0;
     std::uint64_t invite_b_ref_ = 0;
     std::vector<std::uint64_t> byes_; // BYEs sent, waiting for their final response
+    std::vector<std::string> forks_;  // To tags of leg-B forks we ACKed and BYEd
     std::uint64_t next_ref_ = 1;
     std::optional<typename Relay::session> session_;
     std::optional<dialog::dialog> dialog_a_;
     std::optional<dialog::dialog> dialog_b_;
+    sdp::offer_answer oa_[2];
+    invite_out out_[2];
     std::map<std::uint64_t, pending_relay> relayed_;
     std::optional<time_point> no_answer_at_;
     time_point started_{};

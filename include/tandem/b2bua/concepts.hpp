@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <concepts>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -99,6 +100,26 @@ struct no_media {
     void close(session&) noexcept {}
 };
 static_assert(media_relay<no_media>);
+
+/**
+ * What a policy may add to `route()`, each optional (detected with `requires`):
+ *
+ * - `std::optional<route_decision> retry(const message::message& invite, int status, int attempt)`:
+ *   leg B's INVITE failed with `status` (3xx-6xx) on attempt `attempt` (1, 2, ...); return
+ *   another route to try it there (same leg-B dialog identity, next CSeq), or nothing to give
+ *   up and send the failure to leg A. At most `max_attempts` attempts are made.
+ * - `int map_status(int status)`: the final 3xx-6xx status of leg B as leg A should see it
+ *   (e.g. 603 -> 486); return `status` to keep it.
+ * - `bool relay_in_dialog(const message::message& request, leg from)`: whether an in-dialog
+ *   request other than BYE, ACK and CANCEL goes to the other leg; refused ones get 405 with
+ *   `Allow` (a method we know) or 501 (one we do not, RFC 3261 8.2.1). Without it, every such
+ *   request is relayed.
+ * - `void on_event(const call_event&)`: call events (CDRs).
+ */
+struct no_policy_hooks {};
+
+/// The most leg-B INVITEs one call sends (first route plus retries).
+inline constexpr int max_attempts = 5;
 
 namespace archetypes {
 /// The least a policy can be.

@@ -14,7 +14,9 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace tandem::b2bua {
 
@@ -40,6 +42,8 @@ public:
     service(net::stack& s, Policy p, Relay r = {}, service_config cfg = {})
         : stack_(s), policy_(std::move(p)), relay_(std::move(r)), cfg_(std::move(cfg)) {
         stack_.hooks().on_cancel = [this](transaction::tx_id invite) { on_cancel(invite); };
+        stack_.hooks().on_ack = [this](const message::message& ack) { on_ack(ack); };
+        stack_.hooks().on_ack_timeout = [this](transaction::tx_id invite) { on_ack_timeout(invite); };
     }
 
     /// Serves requests until the stack stops.
@@ -68,11 +72,12 @@ public:
 
 private:
     struct entry {
-        entry(Relay& r, leg_identity a, leg_identity b) : c(r, std::move(a), std::move(b)) {}
-        call<Relay> c;
+        entry(Relay& r, leg_identity a, leg_identity b, Policy* p) : c(r, std::move(a), std::move(b), p) {}
+        call<Relay, Policy> c;
         std::string a_key;
         std::string b_key;
         transaction::tx_id invite_tx = 0;
+        transaction::tx_id reinvite_tx[2] = {0, 0}; // the last in-dialog INVITE received per leg
         std::unordered_map<std::uint64_t, transaction::tx_id> sent; // call ref -> client tx (CANCEL)
         std::unique_ptr<asio::steady_timer> timer;
     };
@@ -125,20 +130,52 @@ private:
                 return answer(in, 200, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE\r\n");
             return answer(in, 405, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE\r\n");
         }
-        auto from = req.from();
-        std::uint64_t id = 0;
-        leg l = leg::a;
-        if (auto it = by_a_.find(a_key(req.call_id(), from ? from->tag() : std::string_view{}));
-            it != by_a_.end()) {
-            id = it->second;
-        } else if (auto jt = by_b_.find(std::string(req.call_id())); jt != by_b_.end()) {
-            id = jt->second;
-            l = leg::b;
-        }
+        auto [id, l] = find_call(req);
         auto c = calls_.find(id);
         if (!id || c == calls_.end()) return answer(in, 481, {}); // RFC 3261 12.2.2
         ladder(id, l, true, req);
+        if (req.method() == message::method_id::invite) {
+            auto& last = c->second->reinvite_tx[l == leg::a ? 0 : 1];
+            if (last) reinvites_.erase(last);
+            last = in.tx;
+            reinvites_[in.tx] = {id, l};
+        }
         c->second->c.on_request(l, in.tx, req, now());
+        drain(id);
+    }
+
+    // The call and leg an in-dialog message belongs to (id 0: none). Leg A is known by the
+    // caller's Call-ID and tag, leg B by our Call-ID.
+    std::pair<std::uint64_t, leg> find_call(const message::message& req) const {
+        auto from = req.from();
+        if (auto it = by_a_.find(a_key(req.call_id(), from ? from->tag() : std::string_view{}));
+            it != by_a_.end())
+            return {it->second, leg::a};
+        if (auto jt = by_b_.find(std::string(req.call_id())); jt != by_b_.end()) return {jt->second, leg::b};
+        return {0, leg::a};
+    }
+
+    void on_ack(const message::message& ack) {
+        auto [id, l] = find_call(ack);
+        auto c = calls_.find(id);
+        if (!id || c == calls_.end()) return;
+        ladder(id, l, true, ack);
+        c->second->c.on_ack(l, ack, now());
+        drain(id);
+    }
+
+    void on_ack_timeout(transaction::tx_id invite) {
+        std::uint64_t id = 0;
+        leg l = leg::a;
+        if (auto it = invites_.find(invite); it != invites_.end())
+            id = it->second;
+        else if (auto jt = reinvites_.find(invite); jt != reinvites_.end())
+            std::tie(id, l) = jt->second;
+        auto c = calls_.find(id);
+        if (!id || c == calls_.end()) return;
+        tandem::log(stack_.log(), logger::level::debug, "call {:>4} no ACK on leg {}", id,
+                    l == leg::a ? 'A' : 'B');
+        c->second->c.on_ack_timeout(l, now());
         drain(id);
     }
 
@@ -154,7 +191,7 @@ private:
         leg_identity a{std::string(in.request.call_id()), random_token(), "sip:b2bua@" + h};
         leg_identity b{random_token() + random_token() + "@" + h, random_token(), "sip:b2bua@" + h};
         std::uint64_t id = ++last_call_;
-        auto e = std::make_unique<entry>(relay_, a, b);
+        auto e = std::make_unique<entry>(relay_, a, b, &policy_);
         auto from = in.request.from();
         e->a_key = a_key(a.call_id, from ? from->tag() : std::string_view{});
         e->b_key = b.call_id;
@@ -171,6 +208,15 @@ private:
     }
 
     void on_cancel(transaction::tx_id invite) {
+        if (auto r = reinvites_.find(invite); r != reinvites_.end()) {
+            // a CANCEL for a re-INVITE: it goes on to the re-INVITE we relayed
+            auto [id, l] = r->second;
+            if (auto c = calls_.find(id); c != calls_.end()) {
+                c->second->c.on_cancel(l, invite, now());
+                drain(id);
+            }
+            return;
+        }
         auto it = invites_.find(invite);
         if (it == invites_.end()) return;
         std::uint64_t id = it->second;
@@ -200,6 +246,9 @@ private:
                         asio::co_spawn(stack_executor(),
                                        send(this, id, act.to, act.ref, std::move(act.request)),
                                        reporter{&stack_.log()});
+                    } else if constexpr (std::is_same_v<A, send_ack>) {
+                        ladder(id, act.to, false, act.ack);
+                        stack_.ack(std::move(act.ack));
                     } else if constexpr (std::is_same_v<A, cancel_request>) {
                         if (auto s = e.sent.find(act.ref); s != e.sent.end()) stack_.cancel(s->second);
                     } else if constexpr (std::is_same_v<A, report>) {
@@ -214,6 +263,8 @@ private:
             by_a_.erase(e.a_key);
             by_b_.erase(e.b_key);
             invites_.erase(e.invite_tx);
+            for (auto tx : e.reinvite_tx)
+                if (tx) reinvites_.erase(tx);
             calls_.erase(it);
             return;
         }
@@ -257,7 +308,10 @@ private:
         auto on_started = [self, id, ref](transaction::tx_id tx) {
             if (auto c = self->calls_.find(id); c != self->calls_.end()) c->second->sent[ref] = tx;
         };
-        auto rsp = co_await self->stack_.request(std::move(req), on_provisional, on_started);
+        // INVITEs: the call ACKs each 2xx itself (offer in the 2xx, forks); later 2xx go to it too
+        std::function<void(const message::message&)> on_later_2xx;
+        if (req.method() == message::method_id::invite) on_later_2xx = on_provisional;
+        auto rsp = co_await self->stack_.request(std::move(req), on_provisional, on_started, on_later_2xx);
         auto c = self->calls_.find(id);
         if (c == self->calls_.end()) co_return;
         c->second->sent.erase(ref);
@@ -279,6 +333,7 @@ private:
     std::unordered_map<std::string, std::uint64_t> by_a_;
     std::unordered_map<std::string, std::uint64_t> by_b_;
     std::unordered_map<transaction::tx_id, std::uint64_t> invites_;
+    std::unordered_map<transaction::tx_id, std::pair<std::uint64_t, leg>> reinvites_;
     std::uint64_t last_call_ = 0;
 };
 

@@ -161,10 +161,18 @@ public:
      * Max-Forwards 70. The next hop is the top Route if there is one, else the Request-URI;
      * the transport is its `transport` parameter, TLS for sips, TCP for a request larger than
      * 1300 bytes (RFC 3261 18.1.1), UDP otherwise.
+     *
+     * For an INVITE the stack ACKs a 2xx itself (and its retransmissions, with the same ACK),
+     * unless `on_later_2xx` is given: then the caller ACKs every 2xx with `ack()`, and
+     * `on_later_2xx` gets each 2xx that arrives after the first (retransmissions, other forks)
+     * for as long as the INVITE transaction lives (RFC 6026: 64*T1 after the first 2xx). That
+     * is what a B2BUA needs for an offer in the 2xx (its answer is in the ACK, RFC 3261
+     * 13.2.1) and for forks (each 2xx is ACKed, 13.2.2.4).
      */
     asio::awaitable<result<msg::message>>
     request(msg::message req, std::function<void(const msg::message&)> on_provisional = {},
-            std::function<void(tx::tx_id)> on_started = {}) {
+            std::function<void(tx::tx_id)> on_started = {},
+            std::function<void(const msg::message&)> on_later_2xx = {}) {
         auto hop = next_hop(req);
         if (!hop) co_return hop.error();
         // 18.1.1: a request within 200 bytes of the path MTU (1500) goes over a congestion-
@@ -181,6 +189,7 @@ public:
         p->invite = req.method() == msg::method_id::invite;
         tx::tx_id id = layer_.send_request(req, *where, now());
         pending_[id] = p;
+        if (p->invite && on_later_2xx) later_2xx_[id] = std::move(on_later_2xx);
         if (p->invite) {
             p->request = req;
             p->where = *where;
@@ -193,7 +202,7 @@ public:
         }
         pending_.erase(id);
         if (p->ec) co_return p->ec;
-        if (p->invite && p->final->status() >= 200 && p->final->status() < 300)
+        if (p->invite && p->final->status() >= 200 && p->final->status() < 300 && !later_2xx_.count(id))
             send_ack(id, req, *p->final, *where);
         co_return std::move(*p->final);
     }
@@ -212,6 +221,13 @@ public:
         p.cancel_requested = true;
         if (p.provisional_seen) send_cancel(p);
     }
+
+    /**
+     * Sends the ACK of a 2xx (RFC 3261 13.2.2.4: outside any transaction) to its next hop, the
+     * top Route or else the Request-URI, as `request()` would; the stack adds Via and
+     * Max-Forwards if missing. For INVITEs sent with `on_later_2xx`.
+     */
+    void ack(msg::message a) { asio::co_spawn(ex_, send_ack_async(std::move(a)), report("ACK")); }
 
     /// Number of live transactions (for tests and metrics).
     std::size_t transactions() const noexcept { return layer_.size(); }
@@ -458,6 +474,14 @@ private:
     }
     void handle(tx::response_received& r) {
         auto it = pending_.find(r.tx);
+        if (auto l = later_2xx_.find(r.tx); l != later_2xx_.end() && r.response->status() >= 200 &&
+                                            r.response->status() < 300 &&
+                                            (it == pending_.end() || it->second->final)) {
+            // after the first 2xx: to the caller, after it has seen the first (posted: the
+            // request() coroutine resumes first, its wake-up is queued already)
+            asio::post(ex_, [cb = l->second, rsp = *r.response] { cb(rsp); });
+            return;
+        }
         if (it == pending_.end()) {
             // a 2xx retransmission after request() returned: ACK it again (13.2.2.4)
             if (auto a = acks_.find(r.tx);
@@ -486,7 +510,10 @@ private:
         it->second->wake.cancel();
     }
     void handle(tx::invite_no_answer&) {}
-    void handle(tx::transaction_ended& e) { acks_.erase(e.tx); }
+    void handle(tx::transaction_ended& e) {
+        acks_.erase(e.tx);
+        later_2xx_.erase(e.tx);
+    }
     void handle(tx::ack_timeout& a) {
         if (hooks_.on_ack_timeout) hooks_.on_ack_timeout(a.tx);
     }
@@ -606,6 +633,15 @@ private:
         acks_[id] = ack_record{std::move(*m), where};
         pump();
     }
+    asio::awaitable<void> send_ack_async(msg::message a) {
+        auto hop = next_hop(a);
+        if (!hop) co_return;
+        auto where = co_await open_flow(*hop);
+        if (!where) co_return;
+        prepare(a, *hop);
+        layer_.send_request(a, *where, now());
+        pump();
+    }
     struct ack_record {
         msg::message ack;
         tx::flow where;
@@ -638,6 +674,7 @@ private:
     tx::time_point last_sweep_{};
     std::unordered_map<tx::tx_id, std::shared_ptr<pending>> pending_;
     std::unordered_map<tx::tx_id, ack_record> acks_;
+    std::unordered_map<tx::tx_id, std::function<void(const msg::message&)>> later_2xx_;
     std::set<transport::kind> listening_;
     bool running_ = false;
 };
