@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace msg = tandem::message;
 namespace tx = tandem::transaction;
@@ -215,4 +217,82 @@ TEST_CASE("log levels are named, and formatting only happens when enabled", "[ne
     tandem::log(lg, tandem::logger::level::warning, "shown {}", 2);
     REQUIRE(lines.size() == 1);
     CHECK(lines[0] == "shown 2");
+}
+
+TEST_CASE("INVITE with on_later_2xx: the caller ACKs; later 2xx (retransmission, fork) reach it",
+          "[net][asio]") {
+    asio::io_context io;
+    stack client(io.get_executor(), fast_timers());
+    client.listen(*tandem::transport::parse_listen_spec("udp:127.0.0.1:0"));
+    asio::co_spawn(io, client.run(), asio::detached);
+    // a hand-driven UAS: a raw socket
+    asio::ip::udp::socket peer(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tandem::transport::address to{peer.local_endpoint().address(), peer.local_endpoint().port()};
+    std::vector<std::string> got;
+    char buf[4096];
+    asio::ip::udp::endpoint from;
+    std::function<void()> receive = [&] {
+        peer.async_receive_from(asio::buffer(buf), from, [&](std::error_code ec, std::size_t n) {
+            if (ec) return;
+            got.emplace_back(buf, n);
+            receive();
+        });
+    };
+    receive();
+
+    int later = 0;
+    std::vector<std::string> later_tags;
+    outcome o;
+    auto invite = [&]() -> asio::awaitable<void> {
+        auto rsp = co_await client.request(make_request("INVITE", to), {}, {}, [&](const msg::message& r) {
+            ++later;
+            later_tags.emplace_back(r.to()->tag());
+        });
+        if (rsp) o.status = rsp->status();
+        o.done = true;
+    };
+    asio::co_spawn(io, invite(), asio::detached);
+    auto wait_for = [&](auto pred) {
+        auto end = std::chrono::steady_clock::now() + 3s;
+        while (!pred() && std::chrono::steady_clock::now() < end) io.run_for(5ms);
+        return pred();
+    };
+    REQUIRE(wait_for([&] { return !got.empty(); }));
+    msg::parse_options framing;
+    framing.check_syntax = false;
+    auto inv = msg::message::parse(got[0], framing);
+    REQUIRE(inv);
+    auto send_200 = [&](const std::string& tag) {
+        auto ok = msg::make_response(*inv, 200, {}, tag,
+                                     "Contact: <sip:bob@" + tandem::transport::to_string(to) + ">\r\n");
+        peer.send_to(asio::buffer(ok->serialize()), from);
+    };
+    send_200("b1");
+    REQUIRE(wait_for([&] { return o.done; }));
+    CHECK(o.status == 200);
+    send_200("b1"); // a retransmission
+    send_200("b2"); // another fork
+    REQUIRE(wait_for([&] { return later == 2; }));
+    CHECK(later_tags == std::vector<std::string>{"b1", "b2"});
+    io.run_for(50ms);
+    for (auto& g : got) CHECK(g.rfind("ACK", 0) != 0); // the stack sent no ACK of its own
+
+    // the caller's ACK goes to the Contact of the 2xx, with a Via added by the stack
+    std::string a;
+    msg::message_writer w{a};
+    w.request_line("ACK", "sip:bob@" + tandem::transport::to_string(to))
+        .header("To", "<sip:bob@example.com>;tag=b1")
+        .header("From", "<sip:alice@example.com>;tag=a1")
+        .header("Call-ID", "call-INVITE@example.com")
+        .header("CSeq", "1 ACK")
+        .finish();
+    client.ack(*msg::message::parse(a));
+    REQUIRE(wait_for([&] { return got.back().rfind("ACK", 0) == 0; }));
+    auto ack = msg::message::parse(got.back(), framing);
+    REQUIRE(ack);
+    CHECK(ack->top_via().has_value());
+    CHECK(ack->max_forwards().value() == 70u);
+    client.stop();
+    peer.close();
+    io.run_for(50ms);
 }
