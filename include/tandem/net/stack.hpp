@@ -227,7 +227,19 @@ public:
      * top Route or else the Request-URI, as `request()` would; the stack adds Via and
      * Max-Forwards if missing. For INVITEs sent with `on_later_2xx`.
      */
-    void ack(msg::message a) { asio::co_spawn(ex_, send_ack_async(std::move(a)), report("ACK")); }
+    void ack(msg::message a) {
+        auto hop = next_hop(a);
+        if (!hop) return;
+        if (hop->transport == transport::kind::udp) {
+            // no connection to wait for: at once
+            if (udp_.empty()) return;
+            prepare(a, *hop);
+            layer_.send_request(a, flow_for(hop->transport, hop->to, 0), now());
+            pump();
+            return;
+        }
+        asio::co_spawn(ex_, send_ack_async(std::move(a), *hop), report("ACK"));
+    }
 
     /// Number of live transactions (for tests and metrics).
     std::size_t transactions() const noexcept { return layer_.size(); }
@@ -633,12 +645,10 @@ private:
         acks_[id] = ack_record{std::move(*m), where};
         pump();
     }
-    asio::awaitable<void> send_ack_async(msg::message a) {
-        auto hop = next_hop(a);
-        if (!hop) co_return;
-        auto where = co_await open_flow(*hop);
+    asio::awaitable<void> send_ack_async(msg::message a, next_hop_t hop) {
+        auto where = co_await open_flow(hop);
         if (!where) co_return;
-        prepare(a, *hop);
+        prepare(a, hop);
         layer_.send_request(a, *where, now());
         pump();
     }
