@@ -10,23 +10,10 @@ set -uo pipefail
 b2bua=${1:?usage: run_b2bua.sh B2BUA_BINARY [CALLS]}
 calls=${2:-100}
 command -v sipp >/dev/null || { echo "run_b2bua.sh: sipp (Debian package sip-tester) is not installed"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
-pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    rm -rf "$work"
-}
 trap cleanup EXIT
-passed=0
-failed=0
-
-fail() {
-    echo "FAIL $1"
-    shift
-    for f in "$@"; do [[ -f "$f" ]] && tail -n 25 "$f" | sed 's/^/    /'; done
-    failed=$((failed + 1))
-}
 
 run() {
     local name=$1
@@ -49,19 +36,8 @@ run() {
     fi
     if (cd "$dir" && timeout 180 sipp -sn uac "127.0.0.1:$pb" -p "$pa" -m "$calls" -r 20 -timeout 150s -timeout_error \
         -nostdin -trace_msg -message_file uac.msg "$@" >uac.out 2>&1); then
-        # leg B must not see leg A's address, Call-IDs or tags
-        local leaks=0 cid tag
-        # (From/To URIs are the caller's identity and pass through; addresses of the path do not)
-        grep -iE '^(Via|v|Contact|m|Record-Route|Route):' "$dir/uas.msg" | grep -q "127.0.0.1:$pa" &&
-            { echo "    leg A's address reached leg B in Via/Contact/Route"; leaks=1; }
-        cid=$(grep -m1 -i '^Call-ID:' "$dir/uac.msg" | sed 's/^[^:]*: *//; s/\r$//')
-        [[ -n "$cid" ]] && grep -qF "$cid" "$dir/uas.msg" && { echo "    leg A's Call-ID $cid reached leg B"; leaks=1; }
-        tag=$(grep -m1 -i '^From:' "$dir/uac.msg" | sed -n 's/.*tag=\([^;[:space:]]*\).*/\1/p' | tr -d '\r')
-        [[ -n "$tag" ]] && grep -qF "tag=$tag" "$dir/uas.msg" && { echo "    leg A's From tag reached leg B"; leaks=1; }
-        # and leg A must not see leg B's
-        grep -iE '^(Via|v|Contact|m|Record-Route|Route):' "$dir/uac.msg" | grep -q "127.0.0.1:$pu" &&
-            { echo "    leg B's address reached leg A in Via/Contact/Route"; leaks=1; }
-        if ((leaks)); then
+        # leg B must not see leg A's address, Call-IDs or tags, nor leg A leg B's address
+        if ! check_topology "$dir/uac.msg" "$dir/uas.msg" "$pa" "$pu"; then
             fail "$name: topology leaked"
         else
             echo "ok   sipp uac -> b2bua -> sipp uas ($name): $calls calls, no leg A data on leg B"
