@@ -329,6 +329,8 @@ TEST_CASE("in-dialog requests are relayed: INFO, and a re-INVITE putting the cal
     CHECK(sent[0].to == leg::a);
     CHECK(sent[0].request.method() == msg::method_id::invite);
     CHECK(sent[0].request.body() == hold);
+    CHECK(sent[0].request.count(msg::header_id::contact) == 1); // RFC 3261 8.1.1.8: one Contact
+    CHECK(sent[0].request.header(msg::header_id::contact) == "<sip:b2bua@203.0.113.5>");
     std::string held = sdp_a + "a=recvonly\r\n";
     auto r = msg::make_response(sent[0].request, 200, {}, {}, "Contact: <sip:alice@192.0.2.10>\r\n");
     r->set_body("application/sdp", held);
@@ -679,4 +681,25 @@ TEST_CASE("policy hooks: retry elsewhere, status mapping, in-dialog methods refu
         c.on_request(leg::a, 72, from_a("INFO", 103), t);
         CHECK(sent_of(drain()).size() == 1);
     }
+}
+
+TEST_CASE("a relayed OPTIONS answer keeps what the far end allows and accepts", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_request(leg::a, 80, from_a("OPTIONS", 102), f.t);
+    auto sent = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].request.count(msg::header_id::contact) == 0);
+    auto r = msg::make_response(sent[0].request, 200, {}, {},
+                                "Allow: INVITE, ACK, BYE, INFO\r\nAccept: application/sdp\r\n"
+                                "Server: callee-box 1.0\r\nVia: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKx\r\n");
+    REQUIRE(r);
+    f.c.on_response(leg::b, sent[0].ref, parse(r->serialize()), f.t);
+    auto back = f.take<b2b::respond>(f.drain());
+    REQUIRE(back.size() == 1);
+    CHECK(back[0].response.header("Allow") == "INVITE, ACK, BYE, INFO");
+    CHECK(back[0].response.header("Accept") == "application/sdp");
+    CHECK(back[0].response.header("Server").empty());
+    CHECK(back[0].response.serialize().find("10.9.9.9") == std::string::npos);
 }

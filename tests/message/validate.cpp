@@ -91,6 +91,20 @@ TEST_CASE("request validation picks the RFC 3261 response", "[message][validate]
         CHECK(verdict(req("MESSAGE sip:a@example.com SIP/2.0",
                           "Content-Type: text/plain\r\nContent-Encoding: gzip\r\n", "MESSAGE") +
                       "hi") == 415);
+        // media ranges in the accepted list: a relaying element takes any body ("*/*")
+        tandem::message::validation_options any;
+        static constexpr std::string_view any_body[] = {"*/*"};
+        any.accepted_content_types = any_body;
+        std::string dtmf =
+            req("INFO sip:a@example.com SIP/2.0", "Content-Type: application/dtmf-relay\r\n", "INFO") + "hi";
+        CHECK(verdict(dtmf) == 415);
+        CHECK(verdict(dtmf, any) == 0);
+        static constexpr std::string_view apps[] = {"application/*"};
+        any.accepted_content_types = apps;
+        CHECK(verdict(dtmf, any) == 0);
+        CHECK(verdict(req("MESSAGE sip:a@example.com SIP/2.0", "Content-Type: text/plain\r\n", "MESSAGE") +
+                          "hi",
+                      any) == 415);
         CHECK(verdict(req("INVITE sip:a@example.com SIP/2.0", "Accept: text/nothing\r\n", "INVITE")) == 406);
         CHECK(verdict(req("INVITE sip:a@example.com SIP/2.0", "Accept: application/*\r\n", "INVITE")) == 0);
         CHECK(verdict(req("INVITE sip:a@example.com SIP/2.0", "Accept:\r\n", "INVITE")) ==

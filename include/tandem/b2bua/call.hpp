@@ -161,7 +161,8 @@ public:
         if (code >= 200) relayed_.erase(it);
         bool invite = p.request.method() == message::method_id::invite;
         // Map the response back to the leg the request came from.
-        auto back = message::make_response(p.request, code, rsp.reason(), {}, contact_line(p.to));
+        auto back =
+            message::make_response(p.request, code, rsp.reason(), {}, contact_line(p.to) + end_to_end(rsp));
         if (!back) return;
         std::string body =
             rewrite(from, role, invite && ref == io.ref ? io.offer_in_request : p.offer_in_request);
@@ -327,7 +328,7 @@ public:
             }
             sdp = std::move(*rewritten);
         }
-        std::string extra = contact_line(other(from));
+        std::string extra; // (the dialog adds our Contact to target refresh requests)
         if (sdp.empty())
             for (message::header_field f : req.headers())
                 if (f.id == message::header_id::content_type)
@@ -440,6 +441,26 @@ private:
         case sdp::body_role::none: break; // outside offer/answer: as it came
         }
         return out ? std::move(*out) : std::string(r.sdp);
+    }
+    // Header lines of a response that speak for the far end and name nothing of its path,
+    // copied across: what it allows and accepts (OPTIONS, 405, 415 and 420 answers, RFC 3261
+    // 11.2, 21.4.6, 21.4.13, 21.4.15), and when to retry (21.5.4).
+    static std::string end_to_end(const message::message& rsp) {
+        std::string out;
+        for (message::header_field f : rsp.headers()) {
+            switch (f.id) {
+            case message::header_id::allow:
+            case message::header_id::accept:
+            case message::header_id::accept_encoding:
+            case message::header_id::accept_language:
+            case message::header_id::unsupported:
+            case message::header_id::retry_after:
+                out.append(f.name).append(": ").append(f.value).append("\r\n");
+                break;
+            default: break;
+            }
+        }
+        return out;
     }
     static void copy_body(const message::message& from, message::message& to) {
         std::string_view type = from.header(message::header_id::content_type);
@@ -623,7 +644,8 @@ private:
         // mapped to leg A with the callee's reason (RFC 3326 Reason header)
         std::string reason_hdr = "Reason: SIP ;cause=" + std::to_string(code) + " ;text=\"" +
                                  std::string(message::reason_phrase(code)) + "\"\r\n";
-        respond_a(status, status == code ? rsp.reason() : std::string_view{}, {}, reason_hdr);
+        respond_a(status, status == code ? rsp.reason() : std::string_view{}, {},
+                  reason_hdr + end_to_end(rsp));
         end("rejected by callee", status, now);
     }
 

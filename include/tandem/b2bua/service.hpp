@@ -109,7 +109,7 @@ private:
         if (!stack_.log().enabled(logger::level::debug)) return;
         std::string label = m.is_request() ? std::string(m.method_text())
                                            : std::to_string(m.status()) + " " + std::string(m.reason());
-        if (label.size() > 18) label.resize(18);
+        if (label.size() > 17) label.resize(17); // with its space, 18 columns between the bars
         std::string line;
         if (l == leg::a)
             line = inbound ? fmt::format("|--{:-<18}->|                      |", label + " ")
@@ -250,7 +250,12 @@ private:
                         ladder(id, act.to, false, act.ack);
                         stack_.ack(std::move(act.ack));
                     } else if constexpr (std::is_same_v<A, cancel_request>) {
-                        if (auto s = e.sent.find(act.ref); s != e.sent.end()) stack_.cancel(s->second);
+                        if (auto s = e.sent.find(act.ref); s != e.sent.end()) {
+                            tandem::log(stack_.log(), logger::level::debug,
+                                        "call {:>4} A |                      |--CANCEL-------------->| B",
+                                        id);
+                            stack_.cancel(s->second);
+                        }
                     } else if constexpr (std::is_same_v<A, report>) {
                         if constexpr (requires { policy_.on_event(act.event); }) policy_.on_event(act.event);
                     } else if constexpr (std::is_same_v<A, finished>) {

@@ -51,6 +51,8 @@ private:
 struct validation_options {
     method_set allowed_methods = method_set::all_known();
     std::span<const std::string_view> supported_extensions = default_extensions;
+    /// Bodies accepted (else 415 with Accept); media ranges allowed: a B2BUA that relays
+    /// in-dialog bodies it need not understand (INFO with application/dtmf-relay) takes "*/*".
     std::span<const std::string_view> accepted_content_types = default_content_types;
     std::span<const std::string_view> uri_schemes = default_uri_schemes;
     /// The element forwards the request (proxy, B2BUA leg): Max-Forwards 0 gets 483
@@ -178,8 +180,11 @@ TANDEM_DECL std::optional<rejection> validate_request(const message& m, const va
         auto ct = m.content_type();
         bool ok = false;
         for (auto t : opts.accepted_content_types) {
+            // media ranges as in Accept: "*/*" takes any body, "text/*" any text
             auto slash = t.find('/');
-            ok |= ct && ct->is(t.substr(0, slash), t.substr(slash + 1));
+            std::string_view type = t.substr(0, slash), sub = t.substr(slash + 1);
+            ok |= ct && (type == "*" || detail::iequals(ct->type, type)) &&
+                  (sub == "*" || detail::iequals(ct->subtype, sub));
         }
         if (!ok) {
             rejection r = reject(415);

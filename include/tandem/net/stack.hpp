@@ -302,11 +302,29 @@ private:
         w.finish();
         if (auto m = msg::message::parse(c)) layer_.send_request(*m, p.where, now());
     }
+    struct flow_key {
+        transport::kind transport;
+        transport::address remote;
+        std::uint64_t connection = 0;
+        bool operator==(const flow_key&) const = default;
+    };
+    struct flow_key_hash {
+        std::size_t operator()(const flow_key& k) const noexcept {
+            std::size_t h =
+                std::hash<std::uint64_t>{}(k.connection) * 31u + static_cast<std::size_t>(k.transport);
+            if (k.remote.ip.is_v4()) {
+                h = h * 1000003u + k.remote.ip.to_v4().to_uint();
+            } else {
+                for (auto byte : k.remote.ip.to_v6().to_bytes()) h = h * 131u + byte;
+            }
+            return h * 65599u + k.remote.port;
+        }
+    };
     struct flow_info {
         transport::kind transport;
         transport::address remote;
         std::uint64_t connection = 0;
-        std::string key;            // in flow_ids_
+        flow_key key;               // in flow_ids_
         tx::time_point last_used{}; // flows unused for long are forgotten (see sweep_flows)
     };
 
@@ -331,8 +349,7 @@ private:
 
     // ---- flows: the core's opaque names for (transport, remote[, connection]) ----
     tx::flow flow_for(transport::kind k, const transport::address& remote, std::uint64_t connection) {
-        std::string key = std::string(transport::to_string(k)) + '/' + transport::to_string(remote) + '/' +
-                          std::to_string(connection);
+        flow_key key{k, remote, connection};
         auto [it, inserted] = flow_ids_.try_emplace(key, 0);
         if (inserted) {
             it->second = ++last_flow_;
@@ -386,7 +403,7 @@ private:
     void fix_via(msg::message& m, const transport::inbound& in, transport::address& reply_to) {
         auto via = m.top_via();
         if (!via) return;
-        std::string src = in.remote.ip.to_string();
+        std::string src = transport::ip_to_string(in.remote.ip);
         std::string host(via->host);
         if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
         bool add_received = host != src;
@@ -677,7 +694,7 @@ private:
     std::vector<std::unique_ptr<transport::udp_transport>> udp_;
     std::map<transport::kind, std::unique_ptr<transport::stream_transport>> streams_;
     transport::handler handler_;
-    std::unordered_map<std::string, std::uint64_t> flow_ids_;
+    std::unordered_map<flow_key, std::uint64_t, flow_key_hash> flow_ids_;
     std::unordered_map<std::uint64_t, flow_info> flows_;
     std::unordered_map<std::uint64_t, std::uint64_t> conn_flows_;
     std::uint64_t last_flow_ = 0;

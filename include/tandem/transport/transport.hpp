@@ -42,9 +42,26 @@ struct address {
     bool operator==(const address&) const = default;
 };
 
+/// The text of an IP address; IPv4 without `inet_ntop` (which formats with `sprintf`: this
+/// is on the path of every message).
+TANDEM_DECL std::string ip_to_string(const asio::ip::address& ip) {
+    if (!ip.is_v4()) return ip.to_string();
+    auto b = ip.to_v4().to_bytes();
+    char buf[16];
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        unsigned v = b[i];
+        if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+        if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+        buf[n++] = static_cast<char>('0' + v % 10);
+        if (i < 3) buf[n++] = '.';
+    }
+    return std::string(buf, n);
+}
+
 /// `"192.0.2.1:5060"`, or `"[::1]:5060"` for IPv6.
 TANDEM_DECL std::string to_string(const address& a) {
-    std::string ip = a.ip.to_string();
+    std::string ip = ip_to_string(a.ip);
     std::string out;
     out.reserve(ip.size() + 8);
     if (a.ip.is_v6()) {
