@@ -703,3 +703,34 @@ TEST_CASE("a relayed OPTIONS answer keeps what the far end allows and accepts", 
     CHECK(back[0].response.header("Server").empty());
     CHECK(back[0].response.serialize().find("10.9.9.9") == std::string::npos);
 }
+
+TEST_CASE("64*T1 after the last ACK the call keeps only its dialogs; it still ends cleanly",
+          "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    REQUIRE(f.c.next_deadline() == f.t + 32s);
+    f.c.on_time(f.t + 31s);
+    CHECK(f.drain().empty());
+    CHECK(f.c.next_deadline() == f.t + 32s);
+    f.c.on_time(f.t + 32s);
+    CHECK(f.drain().empty());
+    CHECK_FALSE(f.c.next_deadline());
+    // a re-INVITE still goes across and its ACK starts the clock again
+    f.c.on_request(leg::a, 90, from_a("INVITE", 102, sdp_a), f.t + 40s);
+    auto sent = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sent.size() == 1);
+    f.c.on_response(leg::b, sent[0].ref, response_b(sent[0].request, 200, "callee1", sdp_b), f.t + 41s);
+    auto as = f.drain();
+    CHECK(f.take<b2b::send_ack>(as).size() == 1);
+    CHECK(f.take<b2b::respond>(as).at(0).response.body() == sdp_b);
+    CHECK(f.c.next_deadline() == f.t + 41s + 32s);
+    f.c.on_request(leg::b, 91, from_b("BYE", 5), f.t + 50s);
+    auto byes = f.take<b2b::send_request>(f.drain());
+    REQUIRE(byes.size() == 1);
+    CHECK(byes[0].request.call_id() == "leg-a-call-id@192.0.2.10");
+    f.c.on_response(leg::a, byes[0].ref, answer_to(byes[0].request, 200), f.t + 51s);
+    auto end = f.drain();
+    CHECK(f.take<b2b::finished>(end).size() == 1);
+    CHECK_FALSE(f.c.next_deadline());
+}

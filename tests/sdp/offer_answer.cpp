@@ -390,3 +390,32 @@ TEST_CASE("bodies outside offer/answer and bad messages", "[sdp][offer_answer]")
     REQUIRE(bad.has_value());
     CHECK(oa.on_incoming(*bad).error);
 }
+
+TEST_CASE("roles only (keep_descriptions false): same roles and states, no SDP kept", "[sdp][offer_answer]") {
+    pair_ kept;
+    sdp::offer_answer a{false}, b{false};
+    auto both = [&](bool a_sends, const msg::message& m) {
+        body_role expected = a_sends ? kept.ab(m) : kept.ba(m);
+        auto x = (a_sends ? a : b).on_outgoing(m);
+        auto y = (a_sends ? b : a).on_incoming(m);
+        CHECK(x.role == expected);
+        CHECK(y.role == expected);
+        CHECK(a.state() == kept.a.state());
+        CHECK(b.state() == kept.b.state());
+    };
+    both(true, req("INVITE", 1, A1));
+    both(false, rsp(183, "INVITE", 1, B1));
+    both(false, rsp(200, "INVITE", 1, B1));
+    both(true, req("ACK", 1));
+    both(true, req("INVITE", 2, A2));   // re-INVITE with offer...
+    both(false, rsp(488, "INVITE", 2)); // ...refused: back to stable
+    both(true, req("ACK", 2));
+    both(false, req("INVITE", 3));         // offer-less re-INVITE from the other side
+    both(true, rsp(200, "INVITE", 3, A2)); // offer in the 2xx
+    both(false, req("ACK", 3, B2));        // answer in the ACK
+    CHECK(a.state() == oa_state::stable);
+    CHECK(a.local_sdp().empty());
+    CHECK(a.remote_sdp().empty());
+    CHECK(b.pending_offer().empty());
+    CHECK(kept.a.local_sdp() == A2); // the kept pair did keep them
+}

@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -97,8 +96,12 @@ class call {
 public:
     enum class state { calling, early, confirmed, cancelling, ending, ended };
 
-    call(Relay& relay, leg_identity a, leg_identity b, Policy* policy = nullptr)
-        : relay_(relay), policy_(policy), a_(std::move(a)), b_(std::move(b)) {}
+    /// `linger`: how long an INVITE transaction outlives its 2xx (64*T1, RFC 6026): until
+    /// then a 2xx may come again and is re-ACKed from what the call keeps; after it the call
+    /// keeps only its two dialogs.
+    call(Relay& relay, leg_identity a, leg_identity b, Policy* policy = nullptr,
+         std::chrono::milliseconds linger = std::chrono::milliseconds(64 * 500))
+        : relay_(relay), policy_(policy), a_(std::move(a)), b_(std::move(b)), linger_(linger) {}
 
     /// Leg A's INVITE (server transaction `ref`) and the policy's decision.
     void start(const message::message& invite, std::uint64_t ref, const decision& d, time_point now) {
@@ -148,7 +151,7 @@ public:
             // no one waits for it: a BYE we sent, or a request whose leg ended meanwhile
             if (code >= 200 && rsp.cseq() && rsp.cseq()->method == message::method_id::invite) {
                 if (ref == io.ref) io.final_seen = true;
-                if (code < 300) ack_now(from, rsp, {}); // every 2xx is ACKed (13.2.2.4)
+                if (code < 300) ack_now(from, rsp, {}, now); // every 2xx is ACKed (13.2.2.4)
             }
             if (code >= 200) bye_done(ref, now);
             return;
@@ -178,7 +181,7 @@ public:
                 if (oa(from).answer_due_in_ack())
                     io.ack_waits = true;
                 else
-                    ack_now(from, rsp, {});
+                    ack_now(from, rsp, {}, now);
                 if (io.ack_waits) io.ok = rsp;
             }
         }
@@ -238,7 +241,7 @@ public:
     }
 
     /// The ACK of a 2xx we sent on leg `from` (RFC 3261 13.3.1.4).
-    void on_ack(leg from, const message::message& ack, time_point) {
+    void on_ack(leg from, const message::message& ack, time_point now) {
         if (dialog::dialog* d = dialog_of(from)) (void)d->on_request(ack);
         sdp::oa_result role = oa(from).on_incoming(ack);
         invite_out& io = out(other(from));
@@ -252,7 +255,7 @@ public:
         }
         message::message ok = std::move(*io.ok);
         io.ok.reset();
-        ack_now(other(from), ok, body);
+        ack_now(other(from), ok, body, now);
     }
 
     /// No ACK came on leg `from` for our 2xx (RFC 3261 13.3.1.4): the call ends on both legs.
@@ -266,7 +269,7 @@ public:
             io.ack_waits = false;
             message::message ok = std::move(*io.ok);
             io.ok.reset();
-            ack_now(other(from), ok, {});
+            ack_now(other(from), ok, {}, now);
         }
         emit(call_event::kind::ended, 408, "no ACK", now);
         state_ = state::ending;
@@ -353,6 +356,7 @@ public:
     }
 
     void on_time(time_point now) {
+        if (tidy_at_ && *tidy_at_ <= now) tidy();
         if (no_answer_at_ && *no_answer_at_ <= now) {
             no_answer_at_.reset();
             if (state_ == state::calling || state_ == state::early) {
@@ -363,19 +367,22 @@ public:
     }
 
     std::optional<action> poll() {
-        if (actions_.empty()) return std::nullopt;
-        action a = std::move(actions_.front());
-        actions_.pop_front();
+        if (next_action_ == actions_.size()) return std::nullopt;
+        action a = std::move(actions_[next_action_++]);
+        if (next_action_ == actions_.size()) {
+            // all taken: give the memory back (a call spends most of its life idle)
+            std::vector<action>().swap(actions_);
+            next_action_ = 0;
+        }
         return a;
     }
-    std::optional<time_point> next_deadline() const noexcept { return no_answer_at_; }
+    std::optional<time_point> next_deadline() const noexcept {
+        if (!tidy_at_) return no_answer_at_;
+        if (!no_answer_at_) return tidy_at_;
+        return std::min(*tidy_at_, *no_answer_at_);
+    }
     state current() const noexcept { return state_; }
     const leg_identity& identity(leg l) const noexcept { return l == leg::a ? a_ : b_; }
-    /// The tag the caller sees as ours (To tag of leg A).
-    std::string_view remote_tag_a() const noexcept {
-        auto f = invite_a_.from();
-        return f ? f->tag() : std::string_view{};
-    }
 
 private:
     static constexpr std::string_view allow_line =
@@ -469,7 +476,8 @@ private:
 
     // ACKs the 2xx `ok` received on leg `to` (RFC 3261 13.2.2.4), with the answer `body` when
     // the 2xx carried an offer; kept for the 2xx's retransmissions.
-    void ack_now(leg to, const message::message& ok, const std::string& body) {
+    void ack_now(leg to, const message::message& ok, const std::string& body, time_point now) {
+        tidy_at_ = now + linger_;
         dialog::dialog* d = dialog_of(to);
         if (!d) return;
         dialog::request_options opts;
@@ -485,6 +493,7 @@ private:
     // A 2xx after the first to our INVITE on leg `from`: a retransmission (ACK again, if we
     // have ACKed) or the answer of another fork (ACK it, then BYE: 13.2.2.4).
     void late_2xx(leg from, const message::message& rsp, time_point) {
+        // (after `tidy()` the transaction is over: no 2xx comes any more)
         invite_out& io = out(from);
         std::string_view tag = rsp.to() ? rsp.to()->tag() : std::string_view{};
         if (tag == io.to_tag) {
@@ -583,7 +592,7 @@ private:
                 auto d = dialog::dialog::uac(invite_b_, rsp);
                 if (d) {
                     dialog_b_ = std::move(*d);
-                    ack_now(leg::b, rsp, {});
+                    ack_now(leg::b, rsp, {}, now);
                     send_bye(leg::b, "cancelled", now);
                     return;
                 }
@@ -613,7 +622,7 @@ private:
                 io.ack_waits = true;
                 io.ok = rsp;
             } else {
-                ack_now(leg::b, rsp, {});
+                ack_now(leg::b, rsp, {}, now);
             }
             respond_a(code, rsp.reason(), sdp);
             state_ = state::confirmed;
@@ -708,10 +717,27 @@ private:
         finish(now);
     }
 
+    // The INVITE transactions are over (64*T1 after the last ACK we sent): what a 2xx
+    // retransmission or a fork would need goes; the dialogs stay.
+    void tidy() {
+        tidy_at_.reset();
+        if (state_ != state::confirmed) return;
+        invite_a_ = message::message{};
+        invite_b_ = message::message{};
+        std::vector<std::string>().swap(forks_);
+        std::string().swap(offer_b_);
+        for (invite_out& io : out_)
+            if (!io.ack_waits) {
+                io.ok.reset();
+                io.ack.reset();
+            }
+    }
+
     void finish(time_point) {
         if (state_ == state::ended) return;
         state_ = state::ended;
         no_answer_at_.reset();
+        tidy_at_.reset();
         if (session_) relay_.close(*session_);
         session_.reset();
         actions_.push_back(finished{});
@@ -720,7 +746,7 @@ private:
     void emit(call_event::kind k, int status, std::string_view cause, time_point now) {
         call_event e;
         e.what = k;
-        e.call_id_a = invite_a_.call_id();
+        e.call_id_a = a_.call_id;
         e.status = status;
         e.cause = cause;
         auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
@@ -746,13 +772,16 @@ private:
     std::optional<typename Relay::session> session_;
     std::optional<dialog::dialog> dialog_a_;
     std::optional<dialog::dialog> dialog_b_;
-    sdp::offer_answer oa_[2];
+    sdp::offer_answer oa_[2]{sdp::offer_answer(false), sdp::offer_answer(false)}; // roles only
     invite_out out_[2];
     std::map<std::uint64_t, pending_relay> relayed_;
     std::optional<time_point> no_answer_at_;
     time_point started_{};
     std::optional<time_point> answered_;
-    std::deque<action> actions_;
+    std::vector<action> actions_; // not a deque: libstdc++'s allocates ~600 bytes when empty
+    std::size_t next_action_ = 0;
+    std::chrono::milliseconds linger_;
+    std::optional<time_point> tidy_at_;
 };
 
 } // namespace tandem::b2bua

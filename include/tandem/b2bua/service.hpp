@@ -72,7 +72,8 @@ public:
 
 private:
     struct entry {
-        entry(Relay& r, leg_identity a, leg_identity b, Policy* p) : c(r, std::move(a), std::move(b), p) {}
+        entry(Relay& r, leg_identity a, leg_identity b, Policy* p, std::chrono::milliseconds linger)
+            : c(r, std::move(a), std::move(b), p, linger) {}
         call<Relay, Policy> c;
         std::string a_key;
         std::string b_key;
@@ -80,6 +81,7 @@ private:
         transaction::tx_id reinvite_tx[2] = {0, 0}; // the last in-dialog INVITE received per leg
         std::unordered_map<std::uint64_t, transaction::tx_id> sent; // call ref -> client tx (CANCEL)
         std::unique_ptr<asio::steady_timer> timer;
+        transaction::time_point armed{}; // the deadline `timer` waits for
     };
 
     static transaction::time_point now() { return transaction::clock::now(); }
@@ -191,7 +193,9 @@ private:
         leg_identity a{std::string(in.request.call_id()), random_token(), "sip:b2bua@" + h};
         leg_identity b{random_token() + random_token() + "@" + h, random_token(), "sip:b2bua@" + h};
         std::uint64_t id = ++last_call_;
-        auto e = std::make_unique<entry>(relay_, a, b, &policy_);
+        auto linger =
+            std::chrono::duration_cast<std::chrono::milliseconds>(64 * stack_.config().layer.timers.t1);
+        auto e = std::make_unique<entry>(relay_, a, b, &policy_, linger);
         auto from = in.request.from();
         e->a_key = a_key(a.call_id, from ? from->tag() : std::string_view{});
         e->b_key = b.call_id;
@@ -273,16 +277,21 @@ private:
             calls_.erase(it);
             return;
         }
-        if (auto d = e.c.next_deadline()) {
+        auto d = e.c.next_deadline();
+        if (d && (!e.timer || e.armed != *d)) {
             if (!e.timer) e.timer = std::make_unique<asio::steady_timer>(stack_executor());
+            e.armed = *d;
             e.timer->expires_at(*d);
             e.timer->async_wait([this, id](std::error_code ec) {
                 if (ec) return;
                 auto c = calls_.find(id);
                 if (c == calls_.end()) return;
+                c->second->armed = {};
                 c->second->c.on_time(now());
                 drain(id);
             });
+        } else if (!d && e.timer) {
+            e.timer.reset(); // an answered call waits for nothing: no timer kept for it
         }
     }
 

@@ -81,6 +81,8 @@ public:
     stack& operator=(const stack&) = delete;
 
     stack_hooks& hooks() noexcept { return hooks_; }
+    /// How the stack was set up.
+    const stack_config& config() const noexcept { return cfg_; }
     /// The executor everything of this stack runs on.
     asio::any_io_executor get_executor() const noexcept { return ex_; }
     const logger& log() const noexcept { return cfg_.log; }

@@ -80,6 +80,11 @@ struct oa_result {
  */
 class offer_answer {
 public:
+    /// With `keep_descriptions` false, only the roles are tracked: `local_sdp()`,
+    /// `remote_sdp()` and `pending_offer()` stay empty and no SDP is copied (a signaling-only
+    /// B2BUA keeps no copy of each leg's session, about 1 KiB per call).
+    explicit offer_answer(bool keep_descriptions = true) noexcept : keep_(keep_descriptions) {}
+
     /// Classifies a message this leg sends.
     oa_result on_outgoing(const message::message& m) { return on_message(m, true); }
     /// Classifies a message this leg receives.
@@ -132,20 +137,20 @@ private:
 
     // An offer from `by_local`, made in `where`.
     void start_offer(bool by_local, std::string_view sdp, offer_in where, oa_result& r) {
-        if (state_ == oa_state::stable || state_ == oa_state::no_offer)
-            before_ = {state_, cur_.local, cur_.remote};
+        if (state_ == oa_state::stable || state_ == oa_state::no_offer) before_ = snapshot();
         state_ = by_local ? oa_state::offer_sent : oa_state::offer_received;
-        offer_ = sdp;
+        if (keep_) offer_ = sdp;
         where_ = where;
         r.role = body_role::offer;
     }
+    negotiated snapshot() const {
+        return keep_ ? negotiated{state_, cur_.local, cur_.remote} : negotiated{state_, {}, {}};
+    }
     void complete(std::string_view answer, oa_result& r) {
-        if (state_ == oa_state::offer_sent) {
-            cur_.local = offer_;
-            cur_.remote = answer;
-        } else {
-            cur_.local = answer;
-            cur_.remote = offer_;
+        if (keep_) {
+            bool ours = state_ == oa_state::offer_sent;
+            cur_.local = ours ? offer_ : std::string(answer);
+            cur_.remote = ours ? std::string(answer) : offer_;
         }
         state_ = oa_state::stable;
         offer_.clear();
@@ -182,7 +187,7 @@ private:
                 return;
             }
             if (pending()) return glare(out, r);
-            invite_ = invite_tx{true, out, cseq, has, has, false, {state_, cur_.local, cur_.remote}};
+            invite_ = invite_tx{true, out, cseq, has, has, false, snapshot()};
             ack_pending_ = false;
             if (has) start_offer(out, r.sdp, offer_in::invite, r);
             return;
@@ -328,6 +333,7 @@ private:
         start_offer(out, r.sdp, offer_in::response_2xx, r);
     }
 
+    bool keep_ = true;
     oa_state state_ = oa_state::no_offer;
     negotiated cur_;    // the descriptions in force (local/remote; state unused)
     negotiated before_; // state before the outstanding offer, for a rejected UPDATE / PRACK
