@@ -71,14 +71,20 @@ if [[ "${1:-}" == --memory ]]; then
     pids+=("$b")
     sleep 0.5
     rss0=$(awk '/VmRSS/ {print $2}' "/proc/$b/status")
-    # every call stays up 40 s (-d): at 1000 calls/s, CALLS are established at once after CALLS/1000 s
-    timeout 180 sipp -sn uac "127.0.0.1:$((base + 1))" -r 1000 -m "$calls" -l "$calls" -d 40000 -timeout 120s \
-        -nostdin >"$work/uac.out" 2>&1 &
+    # CALLS calls set up at 1000 calls/s, each up for long enough to sample twice: once the
+    # last one is answered (transaction state of the setup still there: 64*T1 = 32 s, RFC 6026),
+    # and once that is gone (only established calls left)
+    up=$((calls / 1000))
+    timeout $((up + 200)) sipp -sn uac "127.0.0.1:$((base + 1))" -r 1000 -m "$calls" -l "$calls" -d $(((up + 60) * 1000)) \
+        -timeout $((up + 150))s -nostdin >"$work/uac.out" 2>&1 &
     pids+=($!)
-    sleep $((calls / 1000 + 5))
+    sleep $((up + 5))
     rss1=$(awk '/VmRSS/ {print $2}' "/proc/$b/status")
-    echo "b2bua RSS: $rss0 KiB idle, $rss1 KiB with $calls calls up"
-    awk -v a="$rss0" -v b="$rss1" -v n="$calls" 'BEGIN{ printf "memory per established call: %.2f KiB\n", (b-a)/n }'
+    sleep 45
+    rss2=$(awk '/VmRSS/ {print $2}' "/proc/$b/status")
+    echo "b2bua RSS: $rss0 KiB idle; $rss1 KiB with $calls calls just set up; $rss2 KiB 45 s later (setup transactions over)"
+    awk -v a="$rss0" -v b="$rss1" -v n="$calls" 'BEGIN{ printf "memory per call just set up: %.2f KiB\n", (b-a)/n }'
+    awk -v a="$rss0" -v b="$rss2" -v n="$calls" 'BEGIN{ printf "memory per established call: %.2f KiB\n", (b-a)/n }'
     exit 0
 fi
 

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -105,7 +106,7 @@ public:
 
     /// Leg A's INVITE (server transaction `ref`) and the policy's decision.
     void start(const message::message& invite, std::uint64_t ref, const decision& d, time_point now) {
-        invite_a_ = invite;
+        invite_a_ = std::make_unique<message::message>(invite);
         invite_a_ref_ = ref;
         started_ = now;
         (void)oa(leg::a).on_incoming(invite);
@@ -182,7 +183,7 @@ public:
                     io.ack_waits = true;
                 else
                     ack_now(from, rsp, {}, now);
-                if (io.ack_waits) io.ok = rsp;
+                if (io.ack_waits) io.ok = std::make_unique<message::message>(rsp);
             }
         }
         if (dialog::dialog* dp = dialog_of(p.to)) dp->on_response_sent(*back);
@@ -399,10 +400,11 @@ private:
         std::uint64_t ref = 0;
         bool offer_in_request = false;
         bool final_seen = false;
-        bool ack_waits = false;              // our ACK waits for the answer from the other leg
-        std::string to_tag;                  // of the 2xx we accepted
-        std::optional<message::message> ok;  // that 2xx, while the ACK waits
-        std::optional<message::message> ack; // the ACK we sent, for 2xx retransmissions
+        bool ack_waits = false; // our ACK waits for the answer from the other leg
+        std::string to_tag;     // of the 2xx we accepted
+        // (on the heap: a call keeps them for 64*T1 at most, and is small the rest of its life)
+        std::unique_ptr<message::message> ok;  // that 2xx, while the ACK waits
+        std::unique_ptr<message::message> ack; // the ACK we sent, for 2xx retransmissions
     };
 
     static invite_out fresh_invite(std::uint64_t ref, bool offer) {
@@ -486,7 +488,7 @@ private:
         auto ack = d->make_ack(ok, opts);
         if (!ack) return;
         (void)oa(to).on_outgoing(*ack);
-        out(to).ack = *ack;
+        out(to).ack = std::make_unique<message::message>(*ack);
         actions_.push_back(send_ack{to, std::move(*ack)});
     }
 
@@ -500,9 +502,9 @@ private:
             if (io.ack) actions_.push_back(send_ack{from, *io.ack});
             return;
         }
-        if (from != leg::b || tag.empty()) return;
+        if (from != leg::b || tag.empty() || !invite_b_) return;
         bool known = std::find(forks_.begin(), forks_.end(), tag) != forks_.end();
-        auto d = dialog::dialog::uac(invite_b_, rsp);
+        auto d = dialog::dialog::uac(*invite_b_, rsp);
         if (!d) return;
         d->set_local_target(b_.contact);
         if (auto ack = d->make_ack(rsp)) actions_.push_back(send_ack{leg::b, std::move(*ack)});
@@ -519,12 +521,13 @@ private:
     void respond_a(int status, std::string_view reason = {}, std::string_view sdp = {},
                    std::string extra = {}) {
         if (status >= 101 || !extra.empty()) extra = contact_line(leg::a) + extra;
-        auto r = message::make_response(invite_a_, status, reason,
+        if (!invite_a_) return; // answered already: leg A's INVITE has its final response
+        auto r = message::make_response(*invite_a_, status, reason,
                                         status > 100 ? std::string_view(a_.tag) : "", extra);
         if (!r) return;
         if (!sdp.empty()) r->set_body("application/sdp", sdp);
         if (status >= 200 && status < 300) {
-            auto d = dialog::dialog::uas(invite_a_, *r);
+            auto d = dialog::dialog::uas(*invite_a_, *r);
             if (d) {
                 d->set_local_target(a_.contact);
                 d->on_response_sent(*r);
@@ -540,7 +543,7 @@ private:
         auto b = build_invite_b(route, offer_b_, ++attempts_);
         if (!b) return false;
         (void)oa(leg::b).on_outgoing(*b);
-        invite_b_ = *b;
+        invite_b_ = std::make_unique<message::message>(*b);
         invite_b_ref_ = next_ref_++;
         out(leg::b) = fresh_invite(invite_b_ref_, !offer_b_.empty());
         actions_.push_back(send_request{leg::b, invite_b_ref_, std::move(*b)});
@@ -550,13 +553,13 @@ private:
     }
 
     result<message::message> build_invite_b(const route_decision& route, const std::string& sdp, int cseq) {
-        auto from = invite_a_.from();
-        auto to = invite_a_.to();
+        auto from = invite_a_->from();
+        auto to = invite_a_->to();
         if (!from || !to) return parse_errc::bad_name_addr;
         std::string from_uri = route.from_uri.empty() ? std::string(from->uri_text) : route.from_uri;
         std::string to_uri = route.to_uri.empty() ? std::string(to->uri_text) : route.to_uri;
         // RFC 7332 / 16.6 item 3: Max-Forwards goes down by one across the B2BUA
-        std::uint32_t mf = invite_a_.max_forwards().value_or(70u);
+        std::uint32_t mf = invite_a_->max_forwards().value_or(70u);
         std::string s;
         message::message_writer w{s};
         w.request_line("INVITE", route.request_uri)
@@ -568,7 +571,7 @@ private:
             .header("CSeq", std::to_string(cseq) + " INVITE")
             .header("Contact", "<" + b_.contact + ">");
         for (const std::string& name : route.copy_headers)
-            for (message::header_field f : invite_a_.headers())
+            for (message::header_field f : invite_a_->headers())
                 if (detail_iequals(f.name, name)) w.header(f.name, f.value);
         s.append(route.extra_headers);
         w.finish(sdp, sdp.empty() ? std::string_view{} : std::string_view("application/sdp"));
@@ -589,7 +592,7 @@ private:
             if (code >= 200 && code < 300) {
                 // the 2xx crossed our CANCEL: ACK it and end leg B with a BYE (9.1, 15)
                 io.to_tag = rsp.to() ? std::string(rsp.to()->tag()) : std::string();
-                auto d = dialog::dialog::uac(invite_b_, rsp);
+                auto d = dialog::dialog::uac(*invite_b_, rsp);
                 if (d) {
                     dialog_b_ = std::move(*d);
                     ack_now(leg::b, rsp, {}, now);
@@ -610,7 +613,7 @@ private:
             return;
         }
         if (code < 300) {
-            auto d = dialog::dialog::uac(invite_b_, rsp);
+            auto d = dialog::dialog::uac(*invite_b_, rsp);
             if (d) {
                 d->set_local_target(b_.contact);
                 dialog_b_ = std::move(*d);
@@ -620,11 +623,12 @@ private:
             // an offer-less INVITE: the offer is in this 2xx, the answer comes in leg A's ACK
             if (oa(leg::b).answer_due_in_ack()) {
                 io.ack_waits = true;
-                io.ok = rsp;
+                io.ok = std::make_unique<message::message>(rsp);
             } else {
                 ack_now(leg::b, rsp, {}, now);
             }
             respond_a(code, rsp.reason(), sdp);
+            invite_a_.reset(); // answered: leg A's INVITE is not needed any more
             state_ = state::confirmed;
             answered_ = now;
             emit(call_event::kind::answered, code, {}, now);
@@ -633,11 +637,11 @@ private:
         // 3xx-6xx: the policy may try elsewhere first (same leg-B dialog identity, next CSeq)
         if constexpr (requires(Policy & p) {
                           {
-                              p.retry(invite_a_, code, attempts_)
+                              p.retry(*invite_a_, code, attempts_)
                               } -> std::convertible_to<std::optional<route_decision>>;
                       }) {
             if (policy_ && attempts_ < max_attempts) {
-                if (std::optional<route_decision> again = policy_->retry(invite_a_, code, attempts_)) {
+                if (std::optional<route_decision> again = policy_->retry(*invite_a_, code, attempts_)) {
                     io = invite_out{};
                     if (place_b(*again, now)) return;
                 }
@@ -722,8 +726,7 @@ private:
     void tidy() {
         tidy_at_.reset();
         if (state_ != state::confirmed) return;
-        invite_a_ = message::message{};
-        invite_b_ = message::message{};
+        invite_b_.reset();
         std::vector<std::string>().swap(forks_);
         std::string().swap(offer_b_);
         for (invite_out& io : out_)
@@ -760,8 +763,9 @@ private:
     leg_identity a_;
     leg_identity b_;
     state state_ = state::calling;
-    message::message invite_a_;
-    message::message invite_b_;
+    std::unique_ptr<message::message> invite_a_; // until the answer (on the heap: a call is
+                                                 // small for the rest of its life)
+    std::unique_ptr<message::message> invite_b_; // until 64*T1 after the answer (forks)
     std::string offer_b_; // leg A's offer as leg B gets it ("" for an offer-less INVITE)
     int attempts_ = 0;
     std::uint64_t invite_a_ref_ = 0;

@@ -10,6 +10,7 @@
 #include <tandem/message/multipart.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -83,7 +84,9 @@ public:
     /// With `keep_descriptions` false, only the roles are tracked: `local_sdp()`,
     /// `remote_sdp()` and `pending_offer()` stay empty and no SDP is copied (a signaling-only
     /// B2BUA keeps no copy of each leg's session, about 1 KiB per call).
-    explicit offer_answer(bool keep_descriptions = true) noexcept : keep_(keep_descriptions) {}
+    explicit offer_answer(bool keep_descriptions = true) {
+        if (keep_descriptions) t_.p = std::make_unique<texts>();
+    }
 
     /// Classifies a message this leg sends.
     oa_result on_outgoing(const message::message& m) { return on_message(m, true); }
@@ -92,11 +95,11 @@ public:
 
     oa_state state() const noexcept { return state_; }
     /// The local session description in force (last completed exchange), "" before that.
-    const std::string& local_sdp() const noexcept { return cur_.local; }
+    const std::string& local_sdp() const noexcept { return t_.p ? t_.p->cur_local : none(); }
     /// The remote session description in force, "" before the first exchange completes.
-    const std::string& remote_sdp() const noexcept { return cur_.remote; }
+    const std::string& remote_sdp() const noexcept { return t_.p ? t_.p->cur_remote : none(); }
     /// The outstanding offer in `offer_sent` / `offer_received`, else "".
-    const std::string& pending_offer() const noexcept { return offer_; }
+    const std::string& pending_offer() const noexcept { return t_.p ? t_.p->offer : none(); }
     /// True while an INVITE transaction of this leg has no final response yet.
     bool invite_in_progress() const noexcept { return invite_.active; }
     /// True after a 2xx carrying an offer until the ACK with the answer (RFC 3261 13.2.1).
@@ -105,19 +108,35 @@ public:
 private:
     // Where the outstanding offer was made, which tells where its answer goes.
     enum class offer_in : std::uint8_t { nothing, invite, reliable_1xx, response_2xx, update, prack };
-    struct negotiated {
-        oa_state state = oa_state::no_offer;
-        std::string local;
-        std::string remote;
+    // The descriptions, kept only when asked for (on the heap, so that a roles-only machine
+    // is small): in force, before the outstanding UPDATE/PRACK offer, before the INVITE.
+    struct texts {
+        std::string cur_local, cur_remote, before_local, before_remote, invite_local, invite_remote, offer;
     };
+    struct texts_ptr { // a deep-copying owner
+        std::unique_ptr<texts> p;
+        texts_ptr() = default;
+        texts_ptr(const texts_ptr& o) : p(o.p ? std::make_unique<texts>(*o.p) : nullptr) {}
+        texts_ptr(texts_ptr&&) noexcept = default;
+        texts_ptr& operator=(const texts_ptr& o) {
+            if (this != &o) p = o.p ? std::make_unique<texts>(*o.p) : nullptr;
+            return *this;
+        }
+        texts_ptr& operator=(texts_ptr&&) noexcept = default;
+        ~texts_ptr() = default;
+    };
+    static const std::string& none() noexcept {
+        static const std::string empty;
+        return empty;
+    }
     struct invite_tx {
         bool active = false;
         bool local = false; ///< we sent the INVITE
         std::uint32_t cseq = 0;
         bool offer_in_request = false;
-        bool offer_made = false; ///< an offer was made in the request or a response
-        bool answered = false;   ///< the offer of this INVITE was answered
-        negotiated before;       ///< the state to roll back to if it fails
+        bool offer_made = false;              ///< an offer was made in the request or a response
+        bool answered = false;                ///< the offer of this INVITE was answered
+        oa_state before = oa_state::no_offer; ///< the state to roll back to if it fails
     };
 
     oa_result on_message(const message::message& m, bool out) {
@@ -137,31 +156,37 @@ private:
 
     // An offer from `by_local`, made in `where`.
     void start_offer(bool by_local, std::string_view sdp, offer_in where, oa_result& r) {
-        if (state_ == oa_state::stable || state_ == oa_state::no_offer) before_ = snapshot();
+        if (state_ == oa_state::stable || state_ == oa_state::no_offer) {
+            before_ = state_;
+            if (t_.p) {
+                t_.p->before_local = t_.p->cur_local;
+                t_.p->before_remote = t_.p->cur_remote;
+            }
+        }
         state_ = by_local ? oa_state::offer_sent : oa_state::offer_received;
-        if (keep_) offer_ = sdp;
+        if (t_.p) t_.p->offer = sdp;
         where_ = where;
         r.role = body_role::offer;
     }
-    negotiated snapshot() const {
-        return keep_ ? negotiated{state_, cur_.local, cur_.remote} : negotiated{state_, {}, {}};
-    }
     void complete(std::string_view answer, oa_result& r) {
-        if (keep_) {
+        if (texts* t = t_.p.get()) {
             bool ours = state_ == oa_state::offer_sent;
-            cur_.local = ours ? offer_ : std::string(answer);
-            cur_.remote = ours ? std::string(answer) : offer_;
+            t->cur_local = ours ? t->offer : std::string(answer);
+            t->cur_remote = ours ? std::string(answer) : t->offer;
+            t->offer.clear();
         }
         state_ = oa_state::stable;
-        offer_.clear();
         where_ = offer_in::nothing;
         r.role = body_role::answer;
     }
-    void rollback(const negotiated& to) {
-        state_ = to.state;
-        cur_.local = to.local;
-        cur_.remote = to.remote;
-        offer_.clear();
+    // Back to the state before the INVITE (`to_invite`) or before the UPDATE/PRACK offer.
+    void rollback(bool to_invite) {
+        state_ = to_invite ? invite_.before : before_;
+        if (texts* t = t_.p.get()) {
+            t->cur_local = to_invite ? t->invite_local : t->before_local;
+            t->cur_remote = to_invite ? t->invite_remote : t->before_remote;
+            t->offer.clear();
+        }
         where_ = offer_in::nothing;
     }
     bool pending() const noexcept {
@@ -187,7 +212,11 @@ private:
                 return;
             }
             if (pending()) return glare(out, r);
-            invite_ = invite_tx{true, out, cseq, has, has, false, snapshot()};
+            invite_ = invite_tx{true, out, cseq, has, has, false, state_};
+            if (t_.p) {
+                t_.p->invite_local = t_.p->cur_local;
+                t_.p->invite_remote = t_.p->cur_remote;
+            }
             ack_pending_ = false;
             if (has) start_offer(out, r.sdp, offer_in::invite, r);
             return;
@@ -198,7 +227,7 @@ private:
                     // RFC 3261 13.2.1: the answer to an offer in the 2xx is in the ACK.
                     if (has) return complete(r.sdp, r);
                     r.error = sdp_errc::missing_answer;
-                    rollback(invite_.before);
+                    rollback(true);
                     return;
                 }
             }
@@ -249,10 +278,10 @@ private:
             return;
         }
         if (status < 200) return;
-        if (status >= 300) return rollback(before_); // RFC 3311 5.2: rejected, nothing changes
+        if (status >= 300) return rollback(false); // RFC 3311 5.2: rejected, nothing changes
         if (has) return complete(r.sdp, r);
         r.error = sdp_errc::missing_answer;
-        rollback(before_);
+        rollback(false);
     }
 
     void on_invite_response(const message::message& m, int status, std::uint32_t cseq, bool out,
@@ -298,7 +327,7 @@ private:
             // RFC 3261 14.1: a failed re-INVITE leaves the session unchanged; a failed initial
             // INVITE (487 after CANCEL included) leaves no session.
             ack_pending_ = false;
-            return rollback(invite_.before);
+            return rollback(true);
         }
         ack_pending_ = true;
         ack_cseq_ = cseq;
@@ -315,7 +344,7 @@ private:
                 if (has) return complete(r.sdp, r);
                 // RFC 3261 13.3.1.4: the 2xx to an INVITE with an offer MUST carry the answer.
                 r.error = sdp_errc::missing_answer;
-                return rollback(invite_.before);
+                return rollback(true);
             }
             return;
         }
@@ -326,18 +355,16 @@ private:
         if (!has) {
             // RFC 3261 13.2.1: no offer in the INVITE, none in a reliable 18x: the 2xx has it.
             r.error = sdp_errc::missing_offer;
-            return rollback(invite_.before);
+            return rollback(true);
         }
         if (pending()) return glare(out, r);
         invite_.offer_made = true;
         start_offer(out, r.sdp, offer_in::response_2xx, r);
     }
 
-    bool keep_ = true;
+    texts_ptr t_;
     oa_state state_ = oa_state::no_offer;
-    negotiated cur_;    // the descriptions in force (local/remote; state unused)
-    negotiated before_; // state before the outstanding offer, for a rejected UPDATE / PRACK
-    std::string offer_; // the outstanding offer
+    oa_state before_ = oa_state::no_offer; // before the outstanding offer, for a rejected UPDATE / PRACK
     offer_in where_ = offer_in::nothing;
     invite_tx invite_;
     std::uint32_t req_cseq_ = 0; // CSeq of the UPDATE / PRACK carrying the outstanding offer

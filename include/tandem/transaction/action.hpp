@@ -5,6 +5,7 @@
 
 #include <tandem/transaction/timers.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <optional>
@@ -69,33 +70,38 @@ private:
     std::size_t size_ = 0;
 };
 
-/// One deadline per timer; the earliest is what the driver waits for.
+/// One deadline per timer; the earliest is what the driver waits for. (A stopped timer is
+/// `time_point::max()`: 8 bytes a timer, not 16; every live transaction has this table.)
 class deadlines {
 public:
     void start(timer_id t, time_point at) noexcept { d_[static_cast<std::size_t>(t)] = at; }
-    void stop(timer_id t) noexcept { d_[static_cast<std::size_t>(t)].reset(); }
-    void stop_all() noexcept {
-        for (auto& d : d_) d.reset();
-    }
-    bool running(timer_id t) const noexcept { return d_[static_cast<std::size_t>(t)].has_value(); }
+    void stop(timer_id t) noexcept { d_[static_cast<std::size_t>(t)] = off; }
+    void stop_all() noexcept { d_.fill(off); }
+    bool running(timer_id t) const noexcept { return d_[static_cast<std::size_t>(t)] != off; }
     std::optional<time_point> next() const noexcept {
-        std::optional<time_point> n;
-        for (auto& d : d_)
-            if (d && (!n || *d < *n)) n = d;
+        time_point n = off;
+        for (auto d : d_) n = std::min(n, d);
+        if (n == off) return std::nullopt;
         return n;
     }
     /// The earliest timer due at `now`, removed; nullopt when none is due.
     std::optional<timer_id> pop_due(time_point now) noexcept {
         std::optional<std::size_t> best;
         for (std::size_t i = 0; i < d_.size(); ++i)
-            if (d_[i] && *d_[i] <= now && (!best || *d_[i] < *d_[*best])) best = i;
+            if (d_[i] != off && d_[i] <= now && (!best || d_[i] < d_[*best])) best = i;
         if (!best) return std::nullopt;
-        d_[*best].reset();
+        d_[*best] = off;
         return static_cast<timer_id>(*best);
     }
 
 private:
-    std::array<std::optional<time_point>, timer_count> d_{};
+    static constexpr time_point off = time_point::max();
+    std::array<time_point, timer_count> d_ = make_off();
+    static constexpr std::array<time_point, timer_count> make_off() noexcept {
+        std::array<time_point, timer_count> a{};
+        a.fill(off);
+        return a;
+    }
 };
 
 } // namespace detail

@@ -130,6 +130,7 @@ public:
     std::optional<action> poll() noexcept { return actions_.pop(); }
     std::optional<time_point> next_deadline() const noexcept { return timers_.next(); }
     state current() const noexcept { return state_; }
+    /// The INVITE (empty once Accepted: RFC 6026 leaves nothing to send).
     const message::message& request() const noexcept { return request_; }
     /// The ACK sent for a 300-699 response ("" before one was received).
     std::string_view ack() const noexcept { return ack_; }
@@ -153,6 +154,10 @@ private:
         case state::accepted:
             timers_.stop_all();
             timers_.start(timer_id::m, now + 64 * cfg_.t1);
+            // nothing is sent any more (the TU ACKs 2xx): the INVITE's copies go, they would
+            // otherwise stay for 64*T1 per call
+            request_ = message::message{};
+            std::string().swap(bytes_);
             break;
         case state::terminated:
             timers_.stop_all();

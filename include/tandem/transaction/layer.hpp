@@ -479,6 +479,10 @@ private:
         auto it = ok_pending_.find(key);
         if (it == ok_pending_.end()) return;
         ok_deadlines_.erase({it->second.next, key});
+        // the transaction lives on for 64*T1 (RFC 6026) to absorb INVITE retransmissions: it
+        // needs neither the INVITE nor the 2xx for that
+        if (auto tx = txs_.find(it->second.tx); tx != txs_.end())
+            if (auto* si = std::get_if<server_invite>(&tx->second.fsm)) si->acknowledged();
         ok_pending_.erase(it);
     }
 

@@ -125,7 +125,15 @@ public:
     std::optional<action> poll() noexcept { return actions_.pop(); }
     std::optional<time_point> next_deadline() const noexcept { return timers_.next(); }
     state current() const noexcept { return state_; }
+    /// The INVITE (empty after `acknowledged()`).
     const message::message& request() const noexcept { return request_; }
+    /// The TU's 2xx was ACKed (RFC 6026 Accepted): the transaction only absorbs INVITE
+    /// retransmissions from now on, so the INVITE and the last response are let go (memory).
+    void acknowledged() {
+        if (state_ != state::accepted) return;
+        request_ = message::message{};
+        std::string().swap(last_);
+    }
 
 private:
     void enter(state s, time_point now) {
