@@ -17,6 +17,7 @@
 #include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace tandem::b2bua {
 
@@ -79,7 +80,19 @@ private:
         std::string b_key;
         transaction::tx_id invite_tx = 0;
         transaction::tx_id reinvite_tx[2] = {0, 0}; // the last in-dialog INVITE received per leg
-        std::unordered_map<std::uint64_t, transaction::tx_id> sent; // call ref -> client tx (CANCEL)
+        // call ref -> client transaction, while a request is out (for CANCEL). Rarely more than
+        // two: a vector, emptied for good when they are all answered (an unordered_map would keep
+        // its bucket array for the life of the call).
+        std::vector<std::pair<std::uint64_t, transaction::tx_id>> sent;
+        transaction::tx_id* find_sent(std::uint64_t ref) {
+            for (auto& [r, tx] : sent)
+                if (r == ref) return &tx;
+            return nullptr;
+        }
+        void forget_sent(std::uint64_t ref) {
+            std::erase_if(sent, [ref](const auto& p) { return p.first == ref; });
+            if (sent.empty()) std::vector<std::pair<std::uint64_t, transaction::tx_id>>().swap(sent);
+        }
         std::unique_ptr<asio::steady_timer> timer;
         transaction::time_point armed{}; // the deadline `timer` waits for
     };
@@ -254,11 +267,11 @@ private:
                         ladder(id, act.to, false, act.ack);
                         stack_.ack(std::move(act.ack));
                     } else if constexpr (std::is_same_v<A, cancel_request>) {
-                        if (auto s = e.sent.find(act.ref); s != e.sent.end()) {
+                        if (transaction::tx_id* tx = e.find_sent(act.ref)) {
                             tandem::log(stack_.log(), logger::level::debug,
                                         "call {:>4} A |                      |--CANCEL-------------->| B",
                                         id);
-                            stack_.cancel(s->second);
+                            stack_.cancel(*tx);
                         }
                     } else if constexpr (std::is_same_v<A, report>) {
                         if constexpr (requires { policy_.on_event(act.event); }) policy_.on_event(act.event);
@@ -320,7 +333,8 @@ private:
             self->drain(id);
         };
         auto on_started = [self, id, ref](transaction::tx_id tx) {
-            if (auto c = self->calls_.find(id); c != self->calls_.end()) c->second->sent[ref] = tx;
+            if (auto c = self->calls_.find(id); c != self->calls_.end())
+                c->second->sent.emplace_back(ref, tx);
         };
         // INVITEs: the call ACKs each 2xx itself (offer in the 2xx, forks); later 2xx go to it too
         std::function<void(const message::message&)> on_later_2xx;
@@ -328,7 +342,7 @@ private:
         auto rsp = co_await self->stack_.request(std::move(req), on_provisional, on_started, on_later_2xx);
         auto c = self->calls_.find(id);
         if (c == self->calls_.end()) co_return;
-        c->second->sent.erase(ref);
+        c->second->forget_sent(ref);
         if (rsp) {
             self->ladder(id, to, true, *rsp);
             c->second->c.on_response(to, ref, *rsp, now());
