@@ -549,10 +549,13 @@ private:
         if (hooks_.on_ack_timeout) hooks_.on_ack_timeout(a.tx);
     }
 
+    // The timer is moved earlier, never later: a deadline that went away (a transaction
+    // ended) costs one early wake-up, where moving the timer each time would cost a timerfd
+    // update and a coroutine resumption per message.
     void rearm() {
         auto d = layer_.next_deadline();
         auto at = d ? *d : tx::time_point::max();
-        if (at != armed_) {
+        if (at < armed_) {
             armed_ = at;
             timer_.expires_at(at);
         }
@@ -566,7 +569,7 @@ private:
                 armed_ = tx::time_point::max();
                 timer_.expires_at(tx::time_point::max());
                 layer_.on_time(now());
-                pump();
+                pump(); // re-arms for the next deadline, if any
             }
         }
     }
