@@ -35,6 +35,8 @@ debug=0
 log_stderror=yes
 fork=yes
 children=1
+# the receive buffer tandem's UDP transport asks for (4 MiB): neither drops a short burst
+maxbuffer=4194304
 listen=udp:127.0.0.1:$1
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "tm.so"

@@ -35,12 +35,22 @@ public:
      * @param local the address to bind; port 0 picks a free port (see `local_address()`).
      * @throws std::system_error on configuration errors, for example a port in use.
      */
+    /// The socket buffers asked for (each way).
+    static constexpr int udp_buffer_bytes = 4 << 20;
+
     udp_transport(asio::any_io_executor ex, address local) : s_(std::make_shared<state>(std::move(ex))) {
         auto ep = detail::to_endpoint<asio::ip::udp::endpoint>(local, local.ip.is_v4() ? asio::ip::udp::v4()
                                                                                        : asio::ip::udp::v6());
         s_->socket.open(ep.protocol());
         s_->family = ep.protocol();
         s_->socket.bind(ep);
+        // Room for bursts: a signaling element that stalls 100 ms at a few thousand calls/s
+        // (a page fault storm, a busy neighbour) has ~1 MB queued; the default (~200 KB) drops
+        // it and every drop costs a retransmission. The system caps this at net.core.rmem_max /
+        // wmem_max; a refusal is not an error.
+        std::error_code ignored;
+        s_->socket.set_option(asio::socket_base::receive_buffer_size(udp_buffer_bytes), ignored);
+        s_->socket.set_option(asio::socket_base::send_buffer_size(udp_buffer_bytes), ignored);
         // send() must never block the executor: a full send buffer is reported as would_block.
         s_->socket.non_blocking(true);
         s_->local = detail::from_endpoint(s_->socket.local_endpoint());
