@@ -734,3 +734,56 @@ TEST_CASE("64*T1 after the last ACK the call keeps only its dialogs; it still en
     CHECK(f.take<b2b::finished>(end).size() == 1);
     CHECK_FALSE(f.c.next_deadline());
 }
+
+TEST_CASE("the policy answers here: no leg B, BYE ends the call, a re-INVITE gets our SDP again",
+          "[b2bua][call]") {
+    fixture f;
+    const std::string ours =
+        "v=0\r\no=b2bua 1 1 IN IP4 203.0.113.5\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
+        "m=audio 7000 RTP/AVP 0\r\n";
+    f.c.start(invite_a(), 1, b2b::answer_decision{200, {}, ours}, f.t);
+    auto as = f.drain();
+    CHECK(f.take<b2b::send_request>(as).empty());
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.status() == 200);
+    CHECK(rs[0].response.body() == ours);
+    CHECK(rs[0].response.to()->tag() == "b2btagA");
+    CHECK(f.c.current() == b2b::call<b2b::no_media>::state::confirmed);
+
+    f.c.on_request(leg::a, 2, from_a("INVITE", 102, sdp_a + "a=sendonly\r\n"), f.t + 1s);
+    rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].ref == 2);
+    CHECK(rs[0].response.status() == 200);
+    CHECK(rs[0].response.body() == ours);
+    f.c.on_request(leg::a, 3, from_a("INFO", 103), f.t + 2s);
+    CHECK(f.take<b2b::respond>(f.drain()).at(0).response.status() == 200);
+
+    f.c.on_request(leg::a, 4, from_a("BYE", 104), f.t + 3s);
+    as = f.drain();
+    CHECK(f.take<b2b::respond>(as).at(0).response.status() == 200);
+    CHECK(f.take<b2b::send_request>(as).empty());
+    CHECK(f.take<b2b::finished>(as).size() == 1);
+}
+
+TEST_CASE("a local answer of 3xx-6xx is a rejection; next_hop becomes leg B's Route", "[b2bua][call]") {
+    SECTION("486 here") {
+        fixture f;
+        f.c.start(invite_a(), 1, b2b::answer_decision{486, {}, {}}, f.t);
+        auto as = f.drain();
+        CHECK(f.take<b2b::respond>(as).at(0).response.status() == 486);
+        CHECK(f.take<b2b::finished>(as).size() == 1);
+    }
+    SECTION("next hop") {
+        fixture f;
+        b2b::route_decision d;
+        d.request_uri = "sip:+15551234@carrier.example.net";
+        d.next_hop = "sip:192.0.2.77:5070;transport=tcp";
+        f.c.start(invite_a(), 1, d, f.t);
+        auto sent = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sent.size() == 1);
+        CHECK(sent[0].request.request_uri_text() == "sip:+15551234@carrier.example.net");
+        CHECK(sent[0].request.header(msg::header_id::route) == "<sip:192.0.2.77:5070;transport=tcp;lr>");
+    }
+}

@@ -115,6 +115,7 @@ public:
             end("rejected", r->status, now);
             return;
         }
+        if (auto* ans = std::get_if<answer_decision>(&d)) return answer_here(*ans, now);
         const auto& route = std::get<route_decision>(d);
         respond_a(100); // at once: leg B may take a while (RFC 3261 17.2.1 allows it, 16.2 for proxies)
         auto session = relay_.open();
@@ -311,6 +312,7 @@ public:
             send_bye(other(from), from == leg::a ? "caller BYE" : "callee BYE", now);
             return;
         }
+        if (local_) return local_request(from, ref, req);
         if (!relay_allowed(req, from)) {
             bool known = req.method() != message::method_id::unknown;
             reply(known ? 405 : 501, known ? std::string(allow_line) : std::string());
@@ -406,6 +408,41 @@ private:
         std::unique_ptr<message::message> ok;  // that 2xx, while the ACK waits
         std::unique_ptr<message::message> ack; // the ACK we sent, for 2xx retransmissions
     };
+
+    // The policy answers the call itself: no leg B.
+    void answer_here(const answer_decision& ans, time_point now) {
+        if (ans.status < 200 || ans.status > 699) {
+            respond_a(500);
+            end("bad local answer", 500, now);
+            return;
+        }
+        if (ans.status >= 300) {
+            respond_a(ans.status, ans.reason);
+            end("answered here", ans.status, now);
+            return;
+        }
+        local_ = true;
+        local_sdp_ = ans.sdp;
+        respond_a(ans.status, ans.reason, local_sdp_);
+        invite_a_.reset();
+        state_ = state::confirmed;
+        answered_ = now;
+        emit(call_event::kind::answered, ans.status, "answered here", now);
+    }
+    // An in-dialog request (not BYE, not ACK) to a call answered here: re-INVITE gets our
+    // session description again, the rest 200.
+    void local_request(leg from, std::uint64_t ref, const message::message& req) {
+        dialog::dialog* d = dialog_of(from);
+        (void)oa(from).on_incoming(req);
+        auto r = message::make_response(req, 200, {}, {},
+                                        req.method() == message::method_id::invite ? contact_line(from) : "");
+        if (!r) return;
+        if (req.method() == message::method_id::invite && !local_sdp_.empty())
+            r->set_body("application/sdp", local_sdp_);
+        if (d) d->on_response_sent(*r);
+        (void)oa(from).on_outgoing(*r);
+        actions_.push_back(respond{from, ref, std::move(*r)});
+    }
 
     static invite_out fresh_invite(std::uint64_t ref, bool offer) {
         invite_out io;
@@ -570,6 +607,13 @@ private:
             .header("Call-ID", b_.call_id)
             .header("CSeq", std::to_string(cseq) + " INVITE")
             .header("Contact", "<" + b_.contact + ">");
+        if (!route.next_hop.empty()) {
+            // loose routing toward the next hop (RFC 3261 16.12.1.1: ;lr marks a loose router)
+            std::string hop = route.next_hop;
+            auto u = message::parse_uri(hop);
+            if (!u || !u->params.contains("lr")) hop += ";lr";
+            w.header("Route", "<" + hop + ">");
+        }
         for (const std::string& name : route.copy_headers)
             for (message::header_field f : invite_a_->headers())
                 if (detail_iequals(f.name, name)) w.header(f.name, f.value);
@@ -766,7 +810,9 @@ private:
     std::unique_ptr<message::message> invite_a_; // until the answer (on the heap: a call is
                                                  // small for the rest of its life)
     std::unique_ptr<message::message> invite_b_; // until 64*T1 after the answer (forks)
-    std::string offer_b_; // leg A's offer as leg B gets it ("" for an offer-less INVITE)
+    std::string offer_b_;   // leg A's offer as leg B gets it ("" for an offer-less INVITE)
+    bool local_ = false;    // answered here (`answer_decision`): no leg B
+    std::string local_sdp_; // our session description then
     int attempts_ = 0;
     std::uint64_t invite_a_ref_ = 0;
     std::uint64_t invite_b_ref_ = 0;

@@ -34,6 +34,10 @@ struct route_decision {
     std::string to_uri;
     /// Display name for leg B's From ("" = none).
     std::string from_display;
+    /// The next hop, when it is not the Request-URI's host (an outbound proxy or an SBC):
+    /// leg B's INVITE gets it as its Route ("sip:proxy.example.com;transport=tcp"; `;lr` is
+    /// added if missing). In-dialog requests then follow the route set the proxy records.
+    std::string next_hop;
     /// Header lines added to leg B's INVITE as written ("P-Asserted-Identity: <sip:...>\r\n").
     std::string extra_headers;
     /// Names of leg A headers copied to leg B unchanged (e.g. "Subject", "Alert-Info").
@@ -48,7 +52,16 @@ struct reject_decision {
     std::string reason; ///< "" = the standard phrase
 };
 
-using decision = std::variant<route_decision, reject_decision>;
+/// Answer the call here, with no leg B (a test number, an announcement the relay plays, a
+/// parked call): leg A gets `status`; a 2xx carries `sdp` and makes a dialog that lasts until
+/// either side's BYE, in which re-INVITEs get `sdp` again and other requests 200.
+struct answer_decision {
+    int status = 200;
+    std::string reason; ///< "" = the standard phrase
+    std::string sdp;    ///< our session description ("" = none)
+};
+
+using decision = std::variant<route_decision, reject_decision, answer_decision>;
 
 /// What happened to a call, for CDRs and billing (the policy may observe these).
 struct call_event {
