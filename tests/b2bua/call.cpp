@@ -787,3 +787,24 @@ TEST_CASE("a local answer of 3xx-6xx is a rejection; next_hop becomes leg B's Ro
         CHECK(sent[0].request.header(msg::header_id::route) == "<sip:192.0.2.77:5070;transport=tcp;lr>");
     }
 }
+
+TEST_CASE("a CANCEL of a re-INVITE goes on to the re-INVITE relayed; its 487 comes back", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_request(leg::a, 95, from_a("INVITE", 102, sdp_a), f.t);
+    auto sent = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sent.size() == 1);
+    f.c.on_cancel(leg::a, 95, f.t + 1s);
+    auto cancels = f.take<b2b::cancel_request>(f.drain());
+    REQUIRE(cancels.size() == 1);
+    CHECK(cancels[0].ref == sent[0].ref);
+    f.c.on_cancel(leg::a, 12345, f.t + 1s); // nothing pending under that reference
+    CHECK(f.drain().empty());
+    f.c.on_response(leg::b, sent[0].ref, response_b(sent[0].request, 487), f.t + 1s);
+    auto back = f.take<b2b::respond>(f.drain());
+    REQUIRE(back.size() == 1);
+    CHECK(back[0].ref == 95);
+    CHECK(back[0].response.status() == 487);
+    CHECK(f.c.current() == b2b::call<b2b::no_media>::state::confirmed);
+}
