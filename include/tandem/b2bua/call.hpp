@@ -169,8 +169,7 @@ public:
         auto back =
             message::make_response(p.request, code, rsp.reason(), {}, contact_line(p.to) + end_to_end(rsp));
         if (!back) return;
-        std::string body =
-            rewrite(from, role, invite && ref == io.ref ? io.offer_in_request : p.offer_in_request);
+        std::string body = rewrite(from, role, p.offer_in_request);
         if (!body.empty())
             back->set_body("application/sdp", body);
         else if (code >= 200 && code < 300 && !invite && !rsp.body().empty())
@@ -180,16 +179,15 @@ public:
             if (code < 300) {
                 io.to_tag = rsp.to() ? std::string(rsp.to()->tag()) : std::string();
                 // an offer in this 2xx: its answer comes in the ACK of the other leg
-                if (oa(from).answer_due_in_ack())
+                if (oa(from).answer_due_in_ack()) {
                     io.ack_waits = true;
-                else
+                    io.ok = std::make_unique<message::message>(rsp);
+                } else {
                     ack_now(from, rsp, {}, now);
-                if (io.ack_waits) io.ok = std::make_unique<message::message>(rsp);
+                }
             }
         }
-        if (dialog::dialog* dp = dialog_of(p.to)) dp->on_response_sent(*back);
-        (void)oa(p.to).on_outgoing(*back);
-        actions_.push_back(respond{p.to, p.incoming_ref, std::move(*back)});
+        send_response(p.to, p.incoming_ref, std::move(*back));
     }
 
     /// The request sent as `ref` on leg `from` failed without a final response.
@@ -283,11 +281,8 @@ public:
     void on_request(leg from, std::uint64_t ref, const message::message& req, time_point now) {
         dialog::dialog* d = dialog_of(from);
         auto reply = [&](int status, std::string extra = {}) {
-            auto r = message::make_response(req, status, {}, {}, extra);
-            if (!r) return;
-            if (d) d->on_response_sent(*r);
-            (void)oa(from).on_outgoing(*r);
-            actions_.push_back(respond{from, ref, std::move(*r)});
+            if (auto r = message::make_response(req, status, {}, {}, extra))
+                send_response(from, ref, std::move(*r));
         };
         if (req.method() == message::method_id::ack) return on_ack(from, req, now);
         if (!d || state_ != state::confirmed) {
@@ -432,16 +427,13 @@ private:
     // An in-dialog request (not BYE, not ACK) to a call answered here: re-INVITE gets our
     // session description again, the rest 200.
     void local_request(leg from, std::uint64_t ref, const message::message& req) {
-        dialog::dialog* d = dialog_of(from);
         (void)oa(from).on_incoming(req);
         auto r = message::make_response(req, 200, {}, {},
                                         req.method() == message::method_id::invite ? contact_line(from) : "");
         if (!r) return;
         if (req.method() == message::method_id::invite && !local_sdp_.empty())
             r->set_body("application/sdp", local_sdp_);
-        if (d) d->on_response_sent(*r);
-        (void)oa(from).on_outgoing(*r);
-        actions_.push_back(respond{from, ref, std::move(*r)});
+        send_response(from, ref, std::move(*r));
     }
 
     static invite_out fresh_invite(std::uint64_t ref, bool offer) {
@@ -721,11 +713,15 @@ private:
         relayed_.clear();
     }
     void respond_to(const pending_relay& p, int status) {
-        auto back = message::make_response(p.request, status, {}, {});
-        if (!back) return;
-        if (dialog::dialog* dp = dialog_of(p.to)) dp->on_response_sent(*back);
-        (void)oa(p.to).on_outgoing(*back);
-        actions_.push_back(respond{p.to, p.incoming_ref, std::move(*back)});
+        if (auto back = message::make_response(p.request, status, {}, {}))
+            send_response(p.to, p.incoming_ref, std::move(*back));
+    }
+    // Every response to an in-dialog request goes out here: its leg's dialog and offer/answer
+    // state note it first.
+    void send_response(leg to, std::uint64_t ref, message::message r) {
+        if (dialog::dialog* d = dialog_of(to)) d->on_response_sent(r);
+        (void)oa(to).on_outgoing(r);
+        actions_.push_back(respond{to, ref, std::move(r)});
     }
 
     void end_both(std::string_view cause, time_point now) {
