@@ -2,11 +2,14 @@
 //
 //   b2bua --listen udp:127.0.0.1:5060 [--listen tcp:... | tls:... --cert F --key F]
 //         --to sip:127.0.0.1:5070 [--no-answer-timeout SECONDS] [--max-calls N] [--log LEVEL]
+//         [--session-expires SECONDS] [--min-se SECONDS] [--max-duration SECONDS]
 //
 // Every INVITE is answered on leg A and placed again on leg B toward --to, keeping the user
 // part of the Request-URI; the two legs share no Call-ID, tag, Via, Contact or Record-Route.
-// At --log debug each call prints as a ladder (leg A left, leg B right). SIGINT/SIGTERM end
-// every call (BYE, or 503 + CANCEL) and exit 0.
+// Each leg has its own session timer (RFC 4028, 1800 s unless --session-expires says otherwise,
+// 0 = none): a phone that vanishes ends the call on both legs. At --log debug each call prints
+// as a ladder (leg A left, leg B right). SIGINT/SIGTERM end every call (BYE, or 503 + CANCEL)
+// and exit 0.
 //
 // Try it: sipp -sn uas -p 5070 & b2bua --to sip:127.0.0.1:5070 & sipp -sn uac 127.0.0.1:5060 -m 10
 
@@ -52,7 +55,9 @@ static_assert(b2b::policy<fixed_route>);
 void usage(std::FILE* to) {
     fmt::print(
         to, "usage: b2bua [--listen udp:ADDR:PORT]... --to SIP-URI [--no-answer-timeout SECONDS]\n"
-            "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n");
+            "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n"
+            "             [--session-expires SECONDS (1800; 0 = none)] [--min-se SECONDS (90)]\n"
+            "             [--max-duration SECONDS (0 = no limit)]\n");
 }
 
 } // namespace
@@ -64,6 +69,7 @@ int main(int argc, char** argv) {
     std::size_t max_calls = 0;
     tandem::logger::level level = tandem::logger::level::warning;
     tandem::transport::tls_options tls;
+    long session_expires = 1800, min_se = 90, max_duration = 0;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -72,6 +78,17 @@ int main(int argc, char** argv) {
                 std::exit(2);
             }
             return argv[++i];
+        };
+        // a whole number of seconds, or a clear error
+        auto seconds = [&]() -> long {
+            std::string v = value();
+            char* end = nullptr;
+            long n = std::strtol(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n < 0 || n > 86400) {
+                fmt::print(stderr, "b2bua: {} takes a number of seconds from 0 to 86400, not '{}'\n", a, v);
+                std::exit(2);
+            }
+            return n;
         };
         if (a == "--help" || a == "-h") {
             usage(stdout);
@@ -87,6 +104,12 @@ int main(int argc, char** argv) {
             to = value();
         else if (a == "--no-answer-timeout")
             no_answer = std::atol(value().c_str());
+        else if (a == "--session-expires")
+            session_expires = seconds();
+        else if (a == "--min-se")
+            min_se = seconds();
+        else if (a == "--max-duration")
+            max_duration = seconds();
         else if (a == "--max-calls")
             max_calls = static_cast<std::size_t>(std::atol(value().c_str()));
         else if (a == "--cert")
@@ -110,6 +133,11 @@ int main(int argc, char** argv) {
     if (to.empty() || !target || !target->is_sip()) {
         fmt::print(stderr, "b2bua: --to needs a sip: or sips: URI, e.g. sip:127.0.0.1:5070\n");
         usage(stderr);
+        return 2;
+    }
+    if (min_se < 90 || (session_expires != 0 && session_expires < min_se)) {
+        fmt::print(stderr, "b2bua: --min-se must be at least 90 (RFC 4028 4) and --session-expires 0 or at "
+                           "least --min-se\n");
         return 2;
     }
     if (listen.empty()) listen.push_back(*tandem::transport::parse_listen_spec("udp:127.0.0.1:5060"));
@@ -137,6 +165,9 @@ int main(int argc, char** argv) {
     }
     b2b::service_config scfg;
     scfg.max_calls = max_calls;
+    scfg.session_timer.interval = std::chrono::seconds(session_expires);
+    scfg.session_timer.min_se = std::chrono::seconds(min_se);
+    scfg.max_duration = std::chrono::seconds(max_duration);
     b2b::service<fixed_route> b2bua(sip, fixed_route{*target, to, std::chrono::seconds(no_answer)}, {}, scfg);
 
     // Memory of ended transactions goes back to the system every 10 s (glibc keeps freed

@@ -75,6 +75,13 @@ msg::message in_dialog(const std::string& method, const std::string& call_id, co
 }
 
 struct fixture {
+    fixture() = default;
+    explicit fixture(const b2b::call_config& cfg)
+        : c{relay,
+            {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
+            {"leg-b-xyz@203.0.113.5", "b2btagB", "sip:b2bua@203.0.113.5"},
+            nullptr,
+            cfg} {}
     b2b::no_media relay;
     b2b::call<b2b::no_media> c{relay,
                                {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
@@ -130,7 +137,14 @@ TEST_CASE("leg B is a new dialog that hides leg A (topology hiding, RFC 7332)", 
     CHECK(b.request_uri_text() == "sip:+15551234@198.51.100.20:5070");
     CHECK(b.call_id() == "leg-b-xyz@203.0.113.5");
     CHECK(b.from()->tag() == "b2btagB");
-    CHECK(b.from()->uri_text == "sip:alice@atlanta.example.com");
+    // identities without addresses: user parts kept, hosts ours, the display name kept
+    CHECK(b.from()->uri_text == "sip:alice@203.0.113.5");
+    CHECK(b.from()->display_name == "\"Alice\"");
+    CHECK(b.to()->uri_text == "sip:+15551234@203.0.113.5");
+    CHECK(b.serialize().find("atlanta.example.com") == std::string::npos);
+    std::string b_wire = b.serialize();
+    CHECK(b_wire.substr(0, b_wire.find("\r\n\r\n")).find("192.0.2.") ==
+          std::string::npos); // (SDP: the relay's)
     CHECK(b.to()->tag().empty());
     CHECK(b.cseq()->number == 1);
     CHECK(b.max_forwards().value() == 68);
@@ -683,7 +697,7 @@ TEST_CASE("policy hooks: retry elsewhere, status mapping, in-dialog methods refu
     }
 }
 
-TEST_CASE("a relayed OPTIONS answer keeps what the far end allows and accepts", "[b2bua][call]") {
+TEST_CASE("a relayed OPTIONS answer keeps what the far end says, not its path", "[b2bua][call]") {
     fixture f;
     f.start();
     f.answer();
@@ -700,7 +714,7 @@ TEST_CASE("a relayed OPTIONS answer keeps what the far end allows and accepts", 
     REQUIRE(back.size() == 1);
     CHECK(back[0].response.header("Allow") == "INVITE, ACK, BYE, INFO");
     CHECK(back[0].response.header("Accept") == "application/sdp");
-    CHECK(back[0].response.header("Server").empty());
+    CHECK(back[0].response.header("Server") == "callee-box 1.0"); // not about the path: it crosses
     CHECK(back[0].response.serialize().find("10.9.9.9") == std::string::npos);
 }
 
@@ -807,4 +821,313 @@ TEST_CASE("a CANCEL of a re-INVITE goes on to the re-INVITE relayed; its 487 com
     CHECK(back[0].ref == 95);
     CHECK(back[0].response.status() == 487);
     CHECK(f.c.current() == b2b::call<b2b::no_media>::state::confirmed);
+}
+
+// ---- session timers (RFC 4028), each leg on its own --------------------------------------------
+
+namespace {
+b2b::call_config timed(std::chrono::seconds interval = 600s) {
+    b2b::call_config cfg;
+    cfg.session_timer.interval = interval;
+    return cfg;
+}
+} // namespace
+
+TEST_CASE("session timers: each leg negotiates with us; we refresh; the 2xx carries leg A's",
+          "[b2bua][call][session_timer]") {
+    fixture f{timed()};
+    f.start();
+    CHECK(f.invite_b.header(msg::header_id::session_expires) == "600;refresher=uac");
+    CHECK(f.invite_b.header(msg::header_id::min_se) == "90");
+    CHECK(f.invite_b.header(msg::header_id::supported) == "timer");
+    // the callee takes the default: no Session-Expires in its 2xx, we refresh leg B alone
+    auto ok_b = response_b(f.invite_b, 200, "callee1", sdp_b);
+    f.c.on_response(leg::b, f.invite_b_ref, ok_b, f.t);
+    auto as = f.drain();
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.header(msg::header_id::session_expires) == "600;refresher=uas");
+    CHECK_FALSE(rs[0].response.has_header(msg::header_id::require));
+    f.c.on_time(f.t + 32s); // (64*T1: the INVITE transactions are over)
+    CHECK(f.drain().empty());
+    REQUIRE(f.c.next_deadline());
+    CHECK(*f.c.next_deadline() == f.t + 300s);
+
+    SECTION("half the interval: a re-INVITE on each leg (no UPDATE allowed), with the SDP it had") {
+        f.c.on_time(f.t + 300s);
+        auto sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 2);
+        for (auto& q : sends) {
+            CHECK(q.request.method() == msg::method_id::invite);
+            CHECK(q.request.header(msg::header_id::session_expires) == "600;refresher=uac");
+            // each leg gets what it had from us: leg A the callee's SDP, leg B the caller's
+            CHECK(q.request.body() == (q.to == leg::a ? sdp_b : sdp_a));
+        }
+        // leg B answers: ACKed, refreshed; nothing reaches leg A
+        auto& qb = sends[0].to == leg::b ? sends[0] : sends[1];
+        auto& qa = sends[0].to == leg::a ? sends[0] : sends[1];
+        f.c.on_response(leg::b, qb.ref, response_b(qb.request, 200, "callee1", sdp_b), f.t + 301s);
+        as = f.drain();
+        CHECK(f.take<b2b::respond>(as).empty());
+        auto acks = f.take<b2b::send_ack>(as);
+        REQUIRE(acks.size() == 1);
+        CHECK(acks[0].to == leg::b);
+        // leg A's caller is gone: its refresh times out and the call ends on both legs
+        f.c.on_failure(leg::a, qa.ref, true, f.t + 333s);
+        as = f.drain();
+        auto byes = f.take<b2b::send_request>(as);
+        REQUIRE(byes.size() == 2);
+        for (auto& bye : byes) {
+            CHECK(bye.request.method() == msg::method_id::bye);
+            CHECK(bye.request.header(msg::header_id::reason).find("Session expired") != std::string::npos);
+        }
+    }
+    SECTION("the refresher does not refresh: the session expires, BYE on both legs") {
+        // leg A's caller refreshes with a bodiless UPDATE: answered here, not relayed
+        auto upd = from_a("UPDATE", 102);
+        upd.add_header("Session-Expires", "600;refresher=uac");
+        upd.add_header("Supported", "timer");
+        f.c.on_request(leg::a, 40, upd, f.t + 100s);
+        as = f.drain();
+        CHECK(f.take<b2b::send_request>(as).empty());
+        rs = f.take<b2b::respond>(as);
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 200);
+        CHECK(rs[0].response.header(msg::header_id::session_expires) == "600;refresher=uac");
+        CHECK(rs[0].response.header(msg::header_id::require) == "timer");
+        // leg B: refreshed by us at 300 s; leg A: the caller refreshes no more and its session
+        // ends at 100 + 600 - 32 s
+        f.c.on_time(f.t + 300s);
+        auto sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::b);
+        f.c.on_response(leg::b, sends[0].ref, response_b(sends[0].request, 200, "callee1", sdp_b),
+                        f.t + 300s);
+        f.drain();
+        f.c.on_time(f.t + 600s);
+        sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        f.c.on_response(leg::b, sends[0].ref, response_b(sends[0].request, 200, "callee1", sdp_b),
+                        f.t + 600s);
+        f.drain();
+        f.c.on_time(f.t + 667s);
+        CHECK(f.take<b2b::send_request>(f.drain()).empty());
+        f.c.on_time(f.t + 668s);
+        as = f.drain();
+        auto byes = f.take<b2b::send_request>(as);
+        REQUIRE(byes.size() == 2);
+        auto reports = f.take<b2b::report>(as);
+        REQUIRE(reports.size() == 1);
+        CHECK(reports[0].event.cause == "session expired");
+        for (auto& bye : byes) f.c.on_response(bye.to, bye.ref, answer_to(bye.request, 200), f.t + 669s);
+        CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+    }
+    SECTION("a relayed re-INVITE carries each leg's own timer; 481 to a refresh ends the call") {
+        auto reinv = from_b("INVITE", 1, sdp_b);
+        reinv.add_header("Allow", "INVITE, ACK, BYE, UPDATE");
+        // (a re-INVITE relayed carries leg A's own Session-Expires, not leg B's)
+        reinv.add_header("Session-Expires", "900;refresher=uac");
+        reinv.add_header("Supported", "timer");
+        f.c.on_request(leg::b, 41, reinv, f.t + 10s);
+        auto sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].request.header(msg::header_id::session_expires) == "600;refresher=uac");
+        CHECK(sends[0].request.header(msg::header_id::allow) == "INVITE, ACK, BYE, UPDATE");
+        f.c.on_response(leg::a, sends[0].ref, answer_to(sends[0].request, 200, sdp_a), f.t + 10s);
+        rs = f.take<b2b::respond>(f.drain());
+        REQUIRE(rs.size() == 1);
+        // lowered to our 600 s; the callee asked to refresh and may
+        CHECK(rs[0].response.header(msg::header_id::session_expires) == "600;refresher=uac");
+        CHECK(rs[0].response.header(msg::header_id::require) == "timer");
+        // leg B now refreshes: we send nothing there, but leg A's refresh uses UPDATE? No: the
+        // caller never allowed UPDATE; leg B's 481 to a later request ends the call
+        f.c.on_time(f.t + 310s);
+        auto refreshes = f.take<b2b::send_request>(f.drain());
+        REQUIRE(refreshes.size() == 1);
+        CHECK(refreshes[0].to == leg::a);
+        f.c.on_response(leg::a, refreshes[0].ref, answer_to(refreshes[0].request, 481), f.t + 311s);
+        auto byes = f.take<b2b::send_request>(f.drain());
+        REQUIRE(byes.size() == 1); // (leg A's dialog is gone with the 481, RFC 3261 12.2.1.2)
+        CHECK(byes[0].to == leg::b);
+        CHECK(byes[0].request.method() == msg::method_id::bye);
+    }
+    SECTION("UPDATE where the peer allows it") {
+        fixture g{timed()};
+        g.start();
+        auto ok = response_b(g.invite_b, 200, "callee1", sdp_b);
+        ok.add_header("Allow", "INVITE, ACK, BYE, CANCEL, UPDATE");
+        g.c.on_response(leg::b, g.invite_b_ref, ok, g.t);
+        g.drain();
+        g.c.on_time(g.t + 300s);
+        auto sends = g.take<b2b::send_request>(g.drain());
+        REQUIRE(sends.size() == 2);
+        for (auto& q : sends) {
+            CHECK(q.request.method() ==
+                  (q.to == leg::b ? msg::method_id::update : msg::method_id::invite)); // leg A: no Allow
+            if (q.to == leg::b) CHECK(q.request.body().empty());
+        }
+    }
+    SECTION("a re-INVITE asking for too small an interval gets 422 with our Min-SE") {
+        auto reinv = from_a("INVITE", 102, sdp_a);
+        reinv.add_header("Session-Expires", "30");
+        f.c.on_request(leg::a, 42, reinv, f.t + 10s);
+        as = f.drain();
+        CHECK(f.take<b2b::send_request>(as).empty());
+        rs = f.take<b2b::respond>(as);
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 422);
+        CHECK(rs[0].response.header(msg::header_id::min_se) == "90");
+    }
+}
+
+TEST_CASE("session timers: 422 from leg B sends the INVITE again with its Min-SE",
+          "[b2bua][call][session_timer]") {
+    fixture f{timed(120s)};
+    f.start();
+    auto too_small = msg::make_response(f.invite_b, 422, {}, "callee1", "Min-SE: 1800\r\n");
+    REQUIRE(too_small);
+    f.c.on_response(leg::b, f.invite_b_ref, parse(too_small->serialize()), f.t);
+    auto as = f.drain();
+    CHECK(f.take<b2b::respond>(as).empty()); // leg A sees nothing of it
+    auto sends = f.take<b2b::send_request>(as);
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].request.cseq()->number == 2);
+    CHECK(sends[0].request.call_id() == f.invite_b.call_id());
+    CHECK(sends[0].request.header(msg::header_id::session_expires) == "1800;refresher=uac");
+    CHECK(sends[0].request.body() == sdp_a);
+}
+
+TEST_CASE("session timers: leg A's INVITE with too small an interval gets 422",
+          "[b2bua][call][session_timer]") {
+    fixture f{timed()};
+    auto inv = invite_a();
+    inv.add_header("Session-Expires", "60");
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    f.c.start(inv, 1, d, f.t);
+    auto as = f.drain();
+    CHECK(f.take<b2b::send_request>(as).empty());
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.status() == 422);
+    CHECK(rs[0].response.header(msg::header_id::min_se) == "90");
+    CHECK(f.take<b2b::finished>(as).size() == 1);
+}
+
+TEST_CASE("a maximum call duration ends the call with BYE on both legs", "[b2bua][call]") {
+    b2b::call_config cfg;
+    cfg.max_duration = 3600s;
+    fixture f{cfg};
+    f.start();
+    f.answer();
+    f.c.on_time(f.t + 3599s);
+    CHECK(f.take<b2b::send_request>(f.drain()).empty());
+    f.c.on_time(f.t + 3600s);
+    auto byes = f.take<b2b::send_request>(f.drain());
+    REQUIRE(byes.size() == 2);
+    CHECK(byes[0].request.method() == msg::method_id::bye);
+    CHECK(byes[1].request.method() == msg::method_id::bye);
+}
+
+// ---- headers across legs --------------------------------------------------------------------
+
+TEST_CASE("in-dialog requests and responses keep their headers, not their path", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    auto notify = from_b("NOTIFY", 1, {});
+    notify.add_header("Event", "refer;id=7");
+    notify.add_header("Subscription-State", "active;expires=60");
+    notify.add_header("X-Custom", "kept");
+    notify.add_header("Record-Route", "<sip:10.7.7.7;lr>");
+    notify.add_header("Proxy-Authorization",
+                      "Digest username=\"bob\", realm=\"b\", nonce=\"n\", uri=\"sip:x\", "
+                      "response=\"00\"");
+    notify.add_header("Supported", "100rel, replaces");
+    notify.set_body("message/sipfrag", "SIP/2.0 200 OK\r\n");
+    f.c.on_request(leg::b, 50, notify, f.t);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    const msg::message& n = sends[0].request;
+    CHECK(n.header(msg::header_id::event) == "refer;id=7");
+    CHECK(n.header(msg::header_id::subscription_state) == "active;expires=60");
+    CHECK(n.header("X-Custom") == "kept");
+    CHECK(n.header(msg::header_id::supported) == "replaces"); // 100rel is per leg
+    CHECK(n.header(msg::header_id::content_type) == "message/sipfrag");
+    CHECK(n.body() == "SIP/2.0 200 OK\r\n");
+    CHECK_FALSE(n.has_header(msg::header_id::proxy_authorization));
+    std::string wire = n.serialize();
+    for (std::string_view leak : {"10.7.7.7", "192.0.2.99", "198.51.100", "callee1", "leg-b-xyz"})
+        CHECK(wire.find(leak) == std::string::npos);
+    // its response: Reason and extension headers cross back, Warning and the path do not
+    auto r = msg::make_response(n, 489, {}, {},
+                                "Reason: SIP ;cause=489\r\nX-Why: no\r\nWarning: 399 10.8.8.8 \"x\"\r\n");
+    REQUIRE(r);
+    f.c.on_response(leg::a, sends[0].ref, parse(r->serialize()), f.t);
+    auto back = f.take<b2b::respond>(f.drain());
+    REQUIRE(back.size() == 1);
+    CHECK(back[0].response.status() == 489);
+    CHECK(back[0].response.header(msg::header_id::reason) == "SIP ;cause=489");
+    CHECK(back[0].response.header("X-Why") == "no");
+    CHECK_FALSE(back[0].response.has_header(msg::header_id::warning));
+}
+
+TEST_CASE("a BYE's Reason crosses to the other leg", "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.answer();
+    auto bye = from_a("BYE", 102);
+    bye.add_header("Reason", "Q.850;cause=16;text=\"Normal call clearing\"");
+    f.c.on_request(leg::a, 51, bye, f.t);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].request.header(msg::header_id::reason) == "Q.850;cause=16;text=\"Normal call clearing\"");
+}
+
+namespace {
+// A relay that cannot carry answers (no ports left, an SDP it cannot read, ...).
+struct failing_relay {
+    struct session {};
+    tandem::result<session> open() { return session{}; }
+    tandem::result<std::string> offer(session&, leg, std::string_view sdp) { return std::string(sdp); }
+    tandem::result<std::string> answer(session&, leg, std::string_view) {
+        return tandem::make_error_code(tandem::parse_errc::bad_header_value);
+    }
+    void close(session&) noexcept {}
+};
+} // namespace
+
+TEST_CASE("an SDP the relay cannot rewrite never crosses: 500 on leg A, BYE on leg B", "[b2bua][call]") {
+    failing_relay relay;
+    b2b::call<failing_relay> c{relay,
+                               {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
+                               {"leg-b-xyz@203.0.113.5", "b2btagB", "sip:b2bua@203.0.113.5"}};
+    tandem::transaction::time_point t{};
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    c.start(invite_a(), 1, d, t);
+    std::vector<b2b::action> as;
+    while (auto a = c.poll()) as.push_back(std::move(*a));
+    msg::message inv;
+    for (auto& a : as)
+        if (auto* q = std::get_if<b2b::send_request>(&a)) inv = q->request;
+    c.on_response(leg::b, 1, response_b(inv, 183, "callee1", sdp_b), t);
+    c.on_response(leg::b, 1, response_b(inv, 200, "callee1", sdp_b), t);
+    as.clear();
+    while (auto a = c.poll()) as.push_back(std::move(*a));
+    bool bye_b = false, ack_b = false;
+    std::vector<int> statuses;
+    for (auto& a : as) {
+        if (auto* r = std::get_if<b2b::respond>(&a)) {
+            statuses.push_back(r->response.status());
+            CHECK(r->response.body().empty()); // the callee's SDP never reaches leg A
+            CHECK(r->response.serialize().find("198.51.100.20") == std::string::npos);
+        }
+        if (auto* q = std::get_if<b2b::send_request>(&a))
+            bye_b = bye_b || (q->to == leg::b && q->request.method() == msg::method_id::bye);
+        if (auto* k = std::get_if<b2b::send_ack>(&a)) ack_b = ack_b || k->to == leg::b;
+    }
+    CHECK(statuses == std::vector<int>{183, 500});
+    CHECK(ack_b);
+    CHECK(bye_b);
 }

@@ -8,7 +8,9 @@
 /// itself: it returns actions that a driver (`b2bua::service`) carries out on a `net::stack`.
 
 #include <tandem/b2bua/concepts.hpp>
+#include <tandem/b2bua/headers.hpp>
 #include <tandem/dialog/dialog.hpp>
+#include <tandem/dialog/session_timer.hpp>
 #include <tandem/message/message.hpp>
 #include <tandem/message/multipart.hpp>
 #include <tandem/message/serializer.hpp>
@@ -33,6 +35,21 @@ struct leg_identity {
     std::string call_id;
     std::string tag;
     std::string contact; ///< "sip:b2bua@192.0.2.1:5060"
+};
+
+/// How a call runs, beyond its identities.
+struct call_config {
+    /// How long an INVITE transaction outlives its 2xx (64*T1, RFC 6026): until then a 2xx may
+    /// come again and is re-ACKed from what the call keeps; after it the call keeps only its
+    /// two dialogs.
+    std::chrono::milliseconds linger{64 * 500};
+    /// Session timers (RFC 4028), each leg on its own: we negotiate with each phone as its
+    /// peer, refresh where we are the refresher (UPDATE when the peer allows it, else
+    /// re-INVITE with the session description it has), and end the call with BYE on both
+    /// legs when a leg's session expires or its refresh fails. A zero interval: none.
+    dialog::session_timer_config session_timer{};
+    /// The longest an answered call may last; then BYE on both legs. Zero: no limit.
+    std::chrono::seconds max_duration{0};
 };
 
 /// @name Actions of a call
@@ -102,7 +119,11 @@ public:
     /// keeps only its two dialogs.
     call(Relay& relay, leg_identity a, leg_identity b, Policy* policy = nullptr,
          std::chrono::milliseconds linger = std::chrono::milliseconds(64 * 500))
-        : relay_(relay), policy_(policy), a_(std::move(a)), b_(std::move(b)), linger_(linger) {}
+        : call(relay, std::move(a), std::move(b), policy, call_config{linger, {}, {}}) {}
+    call(Relay& relay, leg_identity a, leg_identity b, Policy* policy, const call_config& cfg)
+        : relay_(relay), policy_(policy), a_(std::move(a)), b_(std::move(b)), linger_(cfg.linger),
+          max_duration_(cfg.max_duration), timers_{dialog::session_timer(cfg.session_timer),
+                                                   dialog::session_timer(cfg.session_timer)} {}
 
     /// Leg A's INVITE (server transaction `ref`) and the policy's decision.
     void start(const message::message& invite, std::uint64_t ref, const decision& d, time_point now) {
@@ -115,8 +136,16 @@ public:
             end("rejected", r->status, now);
             return;
         }
+        peer_update_[ix(leg::a)] = allows_update(invite);
+        if (auto too_small = timers(leg::a).check_request(invite)) {
+            // RFC 4028 9: an interval below our Min-SE gets 422 with it
+            respond_a(too_small->status, {}, {}, message::extra_headers(*too_small));
+            end("session interval too small", too_small->status, now);
+            return;
+        }
         if (auto* ans = std::get_if<answer_decision>(&d)) return answer_here(*ans, now);
         const auto& route = std::get<route_decision>(d);
+        route_ = std::make_unique<route_decision>(route); // for a 422 from leg B (RFC 4028 7.4)
         respond_a(100); // at once: leg B may take a while (RFC 3261 17.2.1 allows it, 16.2 for proxies)
         auto session = relay_.open();
         if (!session) {
@@ -148,6 +177,7 @@ public:
         invite_out& io = out(from);
         if (ref == io.ref && io.final_seen && code >= 200 && code < 300) return late_2xx(from, rsp, now);
         if (from == leg::b && ref == invite_b_ref_) return on_invite_response(rsp, now);
+        if (ref == refresh_ref_[ix(from)]) return on_refresh_response(from, rsp, now);
         auto it = relayed_.find(ref);
         if (it == relayed_.end()) {
             // no one waits for it: a BYE we sent, or a request whose leg ended meanwhile
@@ -165,13 +195,28 @@ public:
         pending_relay p = it->second;
         if (code >= 200) relayed_.erase(it);
         bool invite = p.request.method() == message::method_id::invite;
+        bool refreshing = invite || p.request.method() == message::method_id::update;
+        if (refreshing && code >= 200 && code < 300) timers(from).on_2xx_received(rsp, now);
+        // A 422 is about this leg's session timer, not the other's: adopt its Min-SE here and
+        // let the sender try again (RFC 4028 7.4)
+        if (code == 422 && timers(from).on_422(rsp)) code = 500;
         // Map the response back to the leg the request came from.
+        std::string extra = contact_line(p.to) + crossing(rsp, p.to);
+        if (code == 500 && rsp.status() == 422) extra += "Retry-After: 1\r\n";
+        if (refreshing && code >= 200 && code < 300) extra += timers(p.to).response_headers(p.request);
         auto back =
-            message::make_response(p.request, code, rsp.reason(), {}, contact_line(p.to) + end_to_end(rsp));
+            message::make_response(p.request, code, code == rsp.status() ? rsp.reason() : "", {}, extra);
         if (!back) return;
-        std::string body = rewrite(from, role, p.offer_in_request);
-        if (!body.empty())
-            back->set_body("application/sdp", body);
+        auto body = rewrite(from, role, p.offer_in_request);
+        if (!body) {
+            // the relay cannot carry this answer: the offer fails on the leg that made it
+            // (its SDP never crosses unrewritten)
+            if (code >= 200 && code < 300 && invite) ack_now(from, rsp, {}, now);
+            respond_to(p, 488);
+            return;
+        }
+        if (!body->empty())
+            back->set_body("application/sdp", *body);
         else if (code >= 200 && code < 300 && !invite && !rsp.body().empty())
             copy_body(rsp, *back); // e.g. the answer to an OPTIONS or INFO
         if (invite && code >= 200) {
@@ -187,6 +232,7 @@ public:
                 }
             }
         }
+        if (refreshing && code >= 200 && code < 300) timers(p.to).on_2xx_sent(now);
         send_response(p.to, p.incoming_ref, std::move(*back));
     }
 
@@ -200,6 +246,13 @@ public:
             } else if (state_ == state::cancelling) {
                 finish(now);
             }
+            return;
+        }
+        if (ref == refresh_ref_[ix(from)]) {
+            // no answer to our session refresh: the peer is gone (RFC 4028 10)
+            refresh_ref_[ix(from)] = 0;
+            if (ref == out(from).ref) out(from).final_seen = true;
+            end_both("session refresh failed", now, session_expired_reason);
             return;
         }
         if (auto it = relayed_.find(ref); it != relayed_.end()) {
@@ -235,7 +288,7 @@ public:
     void on_cancel(leg from, std::uint64_t ref, time_point) {
         for (auto& [out_ref, p] : relayed_)
             if (p.to == from && p.incoming_ref == ref) {
-                actions_.push_back(cancel_request{out_ref});
+                push(cancel_request{out_ref});
                 return;
             }
     }
@@ -292,7 +345,7 @@ public:
         }
         if (auto rej = d->on_request(req)) {
             auto r = message::make_response(req, rej->status, rej->reason, {}, message::extra_headers(*rej));
-            if (r) actions_.push_back(respond{from, ref, std::move(*r)});
+            if (r) push(respond{from, ref, std::move(*r)});
             return;
         }
         if (req.method() == message::method_id::bye) {
@@ -301,10 +354,15 @@ public:
             auto ok = message::make_response(req, 200, {}, {});
             if (ok) {
                 d->on_response_sent(*ok);
-                actions_.push_back(respond{from, ref, std::move(*ok)});
+                push(respond{from, ref, std::move(*ok)});
             }
             abandon_relays();
-            send_bye(other(from), from == leg::a ? "caller BYE" : "callee BYE", now);
+            // the BYE's Reason (RFC 3326) says why the call ended: it crosses
+            std::string reason;
+            for (message::header_field f : req.headers())
+                if (f.id == message::header_id::reason)
+                    reason.append("Reason: ").append(f.value).append("\r\n");
+            send_bye(other(from), from == leg::a ? "caller BYE" : "callee BYE", now, reason);
             return;
         }
         if (local_) return local_request(from, ref, req);
@@ -312,6 +370,24 @@ public:
             bool known = req.method() != message::method_id::unknown;
             reply(known ? 405 : 501, known ? std::string(allow_line) : std::string());
             return;
+        }
+        bool refreshing =
+            req.method() == message::method_id::invite || req.method() == message::method_id::update;
+        if (refreshing) {
+            if (auto too_small = timers(from).check_request(req)) {
+                reply(too_small->status, message::extra_headers(*too_small));
+                return;
+            }
+            if (req.method() == message::method_id::update && req.body().empty() && timers(from).enabled()) {
+                // an UPDATE without a body only refreshes this leg's session (RFC 4028 7.4): each
+                // leg has its own timer, so it is answered here
+                std::string lines = contact_line(from) + timers(from).response_headers(req);
+                if (auto r = message::make_response(req, 200, {}, {}, lines)) {
+                    timers(from).on_2xx_sent(now);
+                    send_response(from, ref, std::move(*r));
+                }
+                return;
+            }
         }
         sdp::oa_result role = oa(from).on_incoming(req);
         if (role.error && role.reject_with) {
@@ -329,7 +405,9 @@ public:
             }
             sdp = std::move(*rewritten);
         }
-        std::string extra; // (the dialog adds our Contact to target refresh requests)
+        // (the dialog adds our Contact to target refresh requests)
+        std::string extra = crossing(req, other(from));
+        if (refreshing) extra += timers(other(from)).request_headers();
         if (sdp.empty())
             for (message::header_field f : req.headers())
                 if (f.id == message::header_id::content_type)
@@ -350,11 +428,25 @@ public:
         bool offer = role.role == sdp::body_role::offer;
         relayed_[out_ref] = pending_relay{from, ref, req, offer};
         if (req.method() == message::method_id::invite) out(other(from)) = fresh_invite(out_ref, offer);
-        actions_.push_back(send_request{other(from), out_ref, std::move(*relayed)});
+        push(send_request{other(from), out_ref, std::move(*relayed)});
     }
 
     void on_time(time_point now) {
         if (tidy_at_ && *tidy_at_ <= now) tidy();
+        if (max_end_at_ && *max_end_at_ <= now) {
+            max_end_at_.reset();
+            if (state_ == state::confirmed) end_both("maximum duration", now);
+        }
+        for (leg l : {leg::a, leg::b}) {
+            switch (timers(l).on_time(now)) {
+            case dialog::session_timer::due::refresh: refresh(l, now); break;
+            case dialog::session_timer::due::expired:
+                // RFC 4028 10: the session is over; the call ends on both legs
+                if (state_ == state::confirmed) end_both("session expired", now, session_expired_reason);
+                break;
+            case dialog::session_timer::due::nothing: break;
+            }
+        }
         if (no_answer_at_ && *no_answer_at_ <= now) {
             no_answer_at_.reset();
             if (state_ == state::calling || state_ == state::early) {
@@ -375,9 +467,11 @@ public:
         return a;
     }
     std::optional<time_point> next_deadline() const noexcept {
-        if (!tidy_at_) return no_answer_at_;
-        if (!no_answer_at_) return tidy_at_;
-        return std::min(*tidy_at_, *no_answer_at_);
+        std::optional<time_point> d;
+        for (const auto& t :
+             {tidy_at_, no_answer_at_, max_end_at_, timers_[0].next_deadline(), timers_[1].next_deadline()})
+            if (t && (!d || *t < *d)) d = t;
+        return d;
     }
     state current() const noexcept { return state_; }
     const leg_identity& identity(leg l) const noexcept { return l == leg::a ? a_ : b_; }
@@ -419,6 +513,7 @@ private:
         local_ = true;
         local_sdp_ = ans.sdp;
         respond_a(ans.status, ans.reason, local_sdp_);
+        timers(leg::a).on_2xx_sent(now);
         invite_a_.reset();
         state_ = state::confirmed;
         answered_ = now;
@@ -444,6 +539,83 @@ private:
     }
 
     static constexpr int ix(leg l) noexcept { return l == leg::a ? 0 : 1; }
+    dialog::session_timer& timers(leg l) noexcept { return timers_[ix(l)]; }
+    const dialog::session_timer& timers(leg l) const noexcept { return timers_[ix(l)]; }
+
+    static constexpr std::string_view session_expired_reason =
+        "Reason: SIP ;cause=408 ;text=\"Session expired\"\r\n";
+
+    // Every action goes out here. With session timers, the last session description sent on
+    // each leg is kept: a refresh by re-INVITE offers it again (RFC 4028 7.4, RFC 3264 8).
+    void push(action a) {
+        if (timers_[0].enabled()) {
+            auto note = [this](leg l, const message::message& m) {
+                if (message::find_sdp(m).empty()) return;
+                last_sdp_[ix(l)] = std::string(message::find_sdp(m));
+            };
+            if (auto* r = std::get_if<respond>(&a))
+                note(r->to, r->response);
+            else if (auto* q = std::get_if<send_request>(&a))
+                note(q->to, q->request);
+            else if (auto* k = std::get_if<send_ack>(&a))
+                note(k->to, k->ack);
+        }
+        actions_.push_back(std::move(a));
+    }
+
+    // Half the session interval is over and we are the refresher on leg `l` (RFC 4028 7.4 /
+    // 10): UPDATE without a body when the peer allows UPDATE, else a re-INVITE offering the
+    // session description it has again. An INVITE already in progress refreshes as well.
+    void refresh(leg l, time_point now) {
+        dialog::dialog* d = dialog_of(l);
+        if (!d || state_ != state::confirmed || refresh_ref_[ix(l)]) return;
+        bool update = peer_update_[ix(l)] || last_sdp_[ix(l)].empty();
+        std::string extra = timers(l).request_headers();
+        dialog::request_options opts;
+        opts.extra_headers = extra;
+        if (!update) {
+            opts.body = last_sdp_[ix(l)];
+            opts.content_type = "application/sdp";
+        }
+        auto req = d->make_request(update ? "UPDATE" : "INVITE", opts);
+        if (!req) return; // an INVITE in progress: its 2xx refreshes the session
+        std::uint64_t ref = next_ref_++;
+        refresh_ref_[ix(l)] = ref;
+        if (!update) {
+            (void)oa(l).on_outgoing(*req);
+            out(l) = fresh_invite(ref, true);
+        }
+        (void)now;
+        push(send_request{l, ref, std::move(*req)});
+    }
+
+    // The response to our session refresh on leg `from`.
+    void on_refresh_response(leg from, const message::message& rsp, time_point now) {
+        int code = rsp.status();
+        if (code < 200) return;
+        refresh_ref_[ix(from)] = 0;
+        dialog::dialog* d = dialog_of(from);
+        if (d) (void)d->on_response(rsp);
+        (void)oa(from).on_incoming(rsp);
+        bool invite = rsp.cseq() && rsp.cseq()->method == message::method_id::invite;
+        if (invite) {
+            out(from).final_seen = true;
+            if (code < 300) {
+                out(from).to_tag = rsp.to() ? std::string(rsp.to()->tag()) : std::string();
+                ack_now(from, rsp, {}, now);
+            }
+        }
+        if (state_ != state::confirmed) return;
+        if (code < 300) {
+            timers(from).on_2xx_received(rsp, now);
+        } else if (code == 422 && timers(from).on_422(rsp)) {
+            refresh(from, now); // again, with the interval the peer asks for
+        } else if (code == 408 || code == 481) {
+            // the peer lost the dialog (RFC 3261 12.2.1.2): the call is over
+            end_both("session refresh failed", now, session_expired_reason);
+        }
+        // any other failure: the session ends at its expiry unless a refresh gets through
+    }
     sdp::offer_answer& oa(leg l) noexcept { return oa_[ix(l)]; }
     invite_out& out(leg l) noexcept { return out_[ix(l)]; }
 
@@ -464,9 +636,10 @@ private:
         return true;
     }
 
-    // The SDP of a message from leg `from` as the other leg is to see it, by its role.
-    std::string rewrite(leg from, const sdp::oa_result& r, bool offer_in_request) {
-        if (r.sdp.empty() || !session_) return {};
+    // The SDP of a message from leg `from` as the other leg is to see it, by its role ("" for
+    // none); nothing when the relay cannot rewrite it (then it must not cross at all).
+    std::optional<std::string> rewrite(leg from, const sdp::oa_result& r, bool offer_in_request) {
+        if (r.sdp.empty() || !session_) return std::string();
         result<std::string> out = std::string(r.sdp);
         switch (r.role) {
         case sdp::body_role::offer:
@@ -478,27 +651,26 @@ private:
             break;
         case sdp::body_role::none: break; // outside offer/answer: as it came
         }
-        return out ? std::move(*out) : std::string(r.sdp);
+        if (!out) return std::nullopt;
+        return std::move(*out);
     }
-    // Header lines of a response that speak for the far end and name nothing of its path,
-    // copied across: what it allows and accepts (OPTIONS, 405, 415 and 420 answers, RFC 3261
-    // 11.2, 21.4.6, 21.4.13, 21.4.15), and when to retry (21.5.4).
-    static std::string end_to_end(const message::message& rsp) {
-        std::string out;
-        for (message::header_field f : rsp.headers()) {
-            switch (f.id) {
-            case message::header_id::allow:
-            case message::header_id::accept:
-            case message::header_id::accept_encoding:
-            case message::header_id::accept_language:
-            case message::header_id::unsupported:
-            case message::header_id::retry_after:
-                out.append(f.name).append(": ").append(f.value).append("\r\n");
-                break;
-            default: break;
-            }
+    // The header lines of `m` (from leg other(to)) that cross to leg `to`.
+    std::string crossing(const message::message& m, leg to) const {
+        const header_rules* rules = nullptr;
+        if constexpr (requires(Policy & p) {
+                          { p.header_rules_for(to) } -> std::convertible_to<const header_rules*>;
+                      }) {
+            if (policy_) rules = policy_->header_rules_for(to);
         }
-        return out;
+        return detail::crossing_headers(m, timers(to).enabled() || timers(other(to)).enabled(), rules);
+    }
+    static bool allows_update(const message::message& m) {
+        bool yes = false;
+        (void)m.for_each_element(message::header_id::allow, [&](std::string_view method) {
+            yes = yes || message::detail::iequals(message::detail::trim(method), "UPDATE");
+            return true;
+        });
+        return yes;
     }
     static void copy_body(const message::message& from, message::message& to) {
         std::string_view type = from.header(message::header_id::content_type);
@@ -518,7 +690,7 @@ private:
         if (!ack) return;
         (void)oa(to).on_outgoing(*ack);
         out(to).ack = std::make_unique<message::message>(*ack);
-        actions_.push_back(send_ack{to, std::move(*ack)});
+        push(send_ack{to, std::move(*ack)});
     }
 
     // A 2xx after the first to our INVITE on leg `from`: a retransmission (ACK again, if we
@@ -528,7 +700,7 @@ private:
         invite_out& io = out(from);
         std::string_view tag = rsp.to() ? rsp.to()->tag() : std::string_view{};
         if (tag == io.to_tag) {
-            if (io.ack) actions_.push_back(send_ack{from, *io.ack});
+            if (io.ack) push(send_ack{from, *io.ack});
             return;
         }
         if (from != leg::b || tag.empty() || !invite_b_) return;
@@ -536,13 +708,13 @@ private:
         auto d = dialog::dialog::uac(*invite_b_, rsp);
         if (!d) return;
         d->set_local_target(b_.contact);
-        if (auto ack = d->make_ack(rsp)) actions_.push_back(send_ack{leg::b, std::move(*ack)});
+        if (auto ack = d->make_ack(rsp)) push(send_ack{leg::b, std::move(*ack)});
         if (known) return; // its BYE went out already
         forks_.emplace_back(tag);
         if (auto bye = d->make_request("BYE")) {
             std::uint64_t ref = next_ref_++;
             byes_.push_back(ref);
-            actions_.push_back(send_request{leg::b, ref, std::move(*bye)});
+            push(send_request{leg::b, ref, std::move(*bye)});
         }
     }
 
@@ -551,6 +723,7 @@ private:
                    std::string extra = {}) {
         if (status >= 101 || !extra.empty()) extra = contact_line(leg::a) + extra;
         if (!invite_a_) return; // answered already: leg A's INVITE has its final response
+        if (status >= 200 && status < 300) extra += timers(leg::a).response_headers(*invite_a_);
         auto r = message::make_response(*invite_a_, status, reason,
                                         status > 100 ? std::string_view(a_.tag) : "", extra);
         if (!r) return;
@@ -564,7 +737,7 @@ private:
             }
         }
         if (status > 100) (void)oa(leg::a).on_outgoing(*r);
-        actions_.push_back(respond{leg::a, invite_a_ref_, std::move(*r)});
+        push(respond{leg::a, invite_a_ref_, std::move(*r)});
     }
 
     // Sends leg B's INVITE (again, after a failure, with the next CSeq) along `route`.
@@ -575,7 +748,7 @@ private:
         invite_b_ = std::make_unique<message::message>(*b);
         invite_b_ref_ = next_ref_++;
         out(leg::b) = fresh_invite(invite_b_ref_, !offer_b_.empty());
-        actions_.push_back(send_request{leg::b, invite_b_ref_, std::move(*b)});
+        push(send_request{leg::b, invite_b_ref_, std::move(*b)});
         state_ = state::calling;
         emit(call_event::kind::attempt, 0, {}, now);
         return true;
@@ -585,16 +758,22 @@ private:
         auto from = invite_a_->from();
         auto to = invite_a_->to();
         if (!from || !to) return parse_errc::bad_name_addr;
-        std::string from_uri = route.from_uri.empty() ? std::string(from->uri_text) : route.from_uri;
-        std::string to_uri = route.to_uri.empty() ? std::string(to->uri_text) : route.to_uri;
+        // Leg A's identities without its addresses: the user parts are kept, the host is ours
+        std::string host = detail::host_of(b_.contact);
+        std::string from_uri =
+            route.from_uri.empty() ? detail::hide_host(from->uri_text, host) : route.from_uri;
+        std::string to_uri = route.to_uri.empty() ? detail::hide_host(to->uri_text, host) : route.to_uri;
+        std::string display =
+            route.from_display.empty() ? std::string(from->display_name) : route.from_display;
+        if (!display.empty() && display.front() != '"') display = "\"" + display + "\"";
         // RFC 7332 / 16.6 item 3: Max-Forwards goes down by one across the B2BUA
         std::uint32_t mf = invite_a_->max_forwards().value_or(70u);
         std::string s;
         message::message_writer w{s};
         w.request_line("INVITE", route.request_uri)
             .header("Max-Forwards", std::to_string(mf > 0 ? mf - 1 : 0))
-            .header("From", (route.from_display.empty() ? std::string() : "\"" + route.from_display + "\" ") +
-                                "<" + from_uri + ">;tag=" + b_.tag)
+            .header("From",
+                    (display.empty() ? std::string() : display + " ") + "<" + from_uri + ">;tag=" + b_.tag)
             .header("To", "<" + to_uri + ">")
             .header("Call-ID", b_.call_id)
             .header("CSeq", std::to_string(cseq) + " INVITE")
@@ -610,6 +789,7 @@ private:
             for (message::header_field f : invite_a_->headers())
                 if (detail_iequals(f.name, name)) w.header(f.name, f.value);
         s.append(route.extra_headers);
+        s.append(timers(leg::b).request_headers());
         w.finish(sdp, sdp.empty() ? std::string_view{} : std::string_view("application/sdp"));
         return message::message::parse(s);
     }
@@ -640,12 +820,13 @@ private:
             return;
         }
         sdp::oa_result role = oa(leg::b).on_incoming(rsp);
-        std::string sdp = rewrite(leg::b, role, io.offer_in_request);
+        auto sdp = rewrite(leg::b, role, io.offer_in_request);
         if (code < 200) {
-            // 180/183 relayed, with the early-media SDP when there is one
+            // 180/183 relayed, with the early-media SDP when there is one (none when the relay
+            // cannot carry it: the callee's own never crosses)
             if (state_ == state::calling) emit(call_event::kind::ringing, code, {}, now);
             state_ = state::early;
-            respond_a(code, rsp.reason(), sdp);
+            respond_a(code, rsp.reason(), sdp ? *sdp : std::string(), crossing(rsp, leg::a));
             return;
         }
         if (code < 300) {
@@ -656,6 +837,19 @@ private:
             }
             io.to_tag = rsp.to() ? std::string(rsp.to()->tag()) : std::string();
             no_answer_at_.reset();
+            route_.reset();
+            peer_update_[ix(leg::b)] = allows_update(rsp);
+            timers(leg::b).on_2xx_received(rsp, now);
+            if (!sdp) {
+                // the relay cannot carry the callee's answer: the call fails (500 on leg A,
+                // ACK and BYE on leg B) rather than leak it
+                ack_now(leg::b, rsp, {}, now);
+                respond_a(500);
+                invite_a_.reset();
+                state_ = state::confirmed;
+                send_bye(leg::b, "media refused", now);
+                return;
+            }
             // an offer-less INVITE: the offer is in this 2xx, the answer comes in leg A's ACK
             if (oa(leg::b).answer_due_in_ack()) {
                 io.ack_waits = true;
@@ -663,12 +857,20 @@ private:
             } else {
                 ack_now(leg::b, rsp, {}, now);
             }
-            respond_a(code, rsp.reason(), sdp);
+            respond_a(code, rsp.reason(), *sdp, crossing(rsp, leg::a));
+            timers(leg::a).on_2xx_sent(now);
             invite_a_.reset(); // answered: leg A's INVITE is not needed any more
             state_ = state::confirmed;
             answered_ = now;
+            if (max_duration_.count() > 0) max_end_at_ = now + max_duration_;
             emit(call_event::kind::answered, code, {}, now);
             return;
+        }
+        if (code == 422 && route_ && attempts_ < max_attempts && timers(leg::b).on_422(rsp)) {
+            // RFC 4028 7.4: again, with the interval leg B asks for at least
+            io = invite_out{};
+            route_decision again = *route_;
+            if (place_b(again, now)) return;
         }
         // 3xx-6xx: the policy may try elsewhere first (same leg-B dialog identity, next CSeq)
         if constexpr (requires(Policy & p) {
@@ -691,15 +893,17 @@ private:
             if (status < 300 || status > 699) status = code;
         }
         // mapped to leg A with the callee's reason (RFC 3326 Reason header)
-        std::string reason_hdr = "Reason: SIP ;cause=" + std::to_string(code) + " ;text=\"" +
-                                 std::string(message::reason_phrase(code)) + "\"\r\n";
+        std::string reason_hdr = rsp.has_header(message::header_id::reason)
+                                     ? std::string() // the callee said why: its Reason crosses
+                                     : "Reason: SIP ;cause=" + std::to_string(code) + " ;text=\"" +
+                                           std::string(message::reason_phrase(code)) + "\"\r\n";
         respond_a(status, status == code ? rsp.reason() : std::string_view{}, {},
-                  reason_hdr + end_to_end(rsp));
+                  reason_hdr + crossing(rsp, leg::a));
         end("rejected by callee", status, now);
     }
 
     void cancel_b(std::string_view cause, int status, time_point now) {
-        actions_.push_back(cancel_request{invite_b_ref_});
+        push(cancel_request{invite_b_ref_});
         state_ = state::cancelling;
         no_answer_at_.reset();
         emit(call_event::kind::ended, status, cause, now);
@@ -721,32 +925,35 @@ private:
     void send_response(leg to, std::uint64_t ref, message::message r) {
         if (dialog::dialog* d = dialog_of(to)) d->on_response_sent(r);
         (void)oa(to).on_outgoing(r);
-        actions_.push_back(respond{to, ref, std::move(r)});
+        push(respond{to, ref, std::move(r)});
     }
 
-    void end_both(std::string_view cause, time_point now) {
+    void end_both(std::string_view cause, time_point now, std::string_view reason = {}) {
         emit(call_event::kind::ended, 200, cause, now);
         abandon_relays();
         state_ = state::ending;
-        bye(leg::a, now);
-        bye(leg::b, now);
+        bye(leg::a, now, reason);
+        bye(leg::b, now, reason);
         if (byes_.empty()) finish(now);
     }
 
-    void send_bye(leg to, std::string_view cause, time_point now) {
+    void send_bye(leg to, std::string_view cause, time_point now, std::string_view reason = {}) {
         if (state_ != state::cancelling) emit(call_event::kind::ended, 200, cause, now);
         state_ = state::ending;
-        bye(to, now);
+        bye(to, now, reason);
         if (byes_.empty()) finish(now);
     }
-    void bye(leg to, time_point) {
+    void bye(leg to, time_point, std::string_view reason = {}) {
+        timers(to).stop();
         dialog::dialog* d = dialog_of(to);
         if (!d) return;
-        auto m = d->make_request("BYE");
+        dialog::request_options opts;
+        opts.extra_headers = reason;
+        auto m = d->make_request("BYE", opts);
         if (!m) return;
         std::uint64_t ref = next_ref_++;
         byes_.push_back(ref);
-        actions_.push_back(send_request{to, ref, std::move(*m)});
+        push(send_request{to, ref, std::move(*m)});
     }
     // A BYE we sent got its final response or failed: the call ends with the last one.
     void bye_done(std::uint64_t ref, time_point now) {
@@ -781,9 +988,12 @@ private:
         state_ = state::ended;
         no_answer_at_.reset();
         tidy_at_.reset();
+        max_end_at_.reset();
+        route_.reset();
+        for (auto& t : timers_) t.stop();
         if (session_) relay_.close(*session_);
         session_.reset();
-        actions_.push_back(finished{});
+        push(finished{});
     }
 
     void emit(call_event::kind k, int status, std::string_view cause, time_point now) {
@@ -795,7 +1005,7 @@ private:
         auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
         e.setup = ms((answered_ ? *answered_ : now) - started_);
         if (answered_ && k == call_event::kind::ended) e.duration = ms(now - *answered_);
-        actions_.push_back(report{e});
+        push(report{e});
     }
 
     Relay& relay_;
@@ -828,6 +1038,13 @@ private:
     std::size_t next_action_ = 0;
     std::chrono::milliseconds linger_;
     std::optional<time_point> tidy_at_;
+    std::chrono::seconds max_duration_{0};
+    std::optional<time_point> max_end_at_;
+    dialog::session_timer timers_[2];
+    std::unique_ptr<route_decision> route_; // until answered: a 422 from leg B sends it again
+    std::uint64_t refresh_ref_[2] = {0, 0}; // our session refresh in progress per leg
+    bool peer_update_[2] = {false, false};  // the peer on each leg allows UPDATE
+    std::string last_sdp_[2];               // (session timers only) what each leg last got from us
 };
 
 } // namespace tandem::b2bua

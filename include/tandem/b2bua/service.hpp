@@ -27,6 +27,12 @@ struct service_config {
     std::size_t max_calls = 0;
     /// Host part of our Contact and of leg B's Call-ID ("" = the stack's UDP address).
     std::string host;
+    /// Session timers (RFC 4028) on each leg, negotiated by us as each phone's peer: a caller or
+    /// callee that vanishes is noticed within this interval even when neither phone asked for
+    /// timers, and the call ends with BYE on both legs. Zero: no session timers.
+    dialog::session_timer_config session_timer{std::chrono::seconds(1800), std::chrono::seconds(90)};
+    /// The longest an answered call may last (BYE on both legs then). Zero: no limit.
+    std::chrono::seconds max_duration{0};
 };
 
 /**
@@ -73,8 +79,8 @@ public:
 
 private:
     struct entry {
-        entry(Relay& r, leg_identity a, leg_identity b, Policy* p, std::chrono::milliseconds linger)
-            : c(r, std::move(a), std::move(b), p, linger) {}
+        entry(Relay& r, leg_identity a, leg_identity b, Policy* p, const call_config& cfg)
+            : c(r, std::move(a), std::move(b), p, cfg) {}
         call<Relay, Policy> c;
         std::string a_key;
         std::string b_key;
@@ -206,9 +212,12 @@ private:
         leg_identity a{std::string(in.request.call_id()), random_token(), "sip:b2bua@" + h};
         leg_identity b{random_token() + random_token() + "@" + h, random_token(), "sip:b2bua@" + h};
         std::uint64_t id = ++last_call_;
-        auto linger =
+        call_config cc;
+        cc.linger =
             std::chrono::duration_cast<std::chrono::milliseconds>(64 * stack_.config().layer.timers.t1);
-        auto e = std::make_unique<entry>(relay_, a, b, &policy_, linger);
+        cc.session_timer = cfg_.session_timer;
+        cc.max_duration = cfg_.max_duration;
+        auto e = std::make_unique<entry>(relay_, a, b, &policy_, cc);
         auto from = in.request.from();
         e->a_key = a_key(a.call_id, from ? from->tag() : std::string_view{});
         e->b_key = b.call_id;
