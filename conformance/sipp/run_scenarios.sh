@@ -41,10 +41,11 @@ if ((${#names[@]} == 0)); then
 fi
 
 # What a pair needs beyond the defaults: its number of calls (-m on both sides), the b2bua's
-# extra flags, leg B's extra SIPp flags, whether leg B may see traffic at all, and an extra wire
-# check (a function below).
+# extra flags, leg B's extra SIPp flags, whether leg B may see traffic at all, an extra wire
+# check (a function below), and how long a run may last (seconds).
 settings() {
     calls=3
+    run_seconds=45
     b2bua_flags=()
     uas_flags=()
     leg_b=1
@@ -55,6 +56,8 @@ settings() {
         hostile_requests) calls=1 leg_b=0 extra_check=check_hostile ;;
         invite_retransmission) extra_check=check_one_call_each ;;
         ok_retransmission) uas_flags=(-nr) extra_check=check_ack_per_200 ;;
+        # RFC 4028's smallest interval is 90 s: a refresh comes at 45 s, an expiry at 60 s
+        session_timer_refresh | session_timer_expiry) calls=1 run_seconds=90 b2bua_flags=(--session-expires 90) ;;
     esac
 }
 
@@ -162,11 +165,12 @@ run() {
     pb=$(free_udp_port "$pu")
     pa=$(free_udp_port "$pu" "$pb")
     # SIPp on both sides: -m calls, then exit (0: every call passed); bounded three ways (a call
-    # waits at most 8 s for a message, a run lasts at most 45 s, and timeout kills it at 60 s).
-    local sipp_common=(-i 127.0.0.1 -m "$calls" -recv_timeout 8000 -timeout 45s -timeout_error -nostdin
-        -trace_msg -trace_err)
+    # waits at most 8 s for a message unless the scenario says longer, a run lasts at most
+    # run_seconds (45 s), and timeout kills it 15 s later).
+    local sipp_common=(-i 127.0.0.1 -m "$calls" -recv_timeout 8000 -timeout "${run_seconds}s" -timeout_error
+        -nostdin -trace_msg -trace_err)
     # leg B: the callee
-    (cd "$dir" && exec timeout 60 sipp -sf "$scenarios/${name}_uas.xml" -p "$pu" "${sipp_common[@]}" \
+    (cd "$dir" && exec timeout $((run_seconds + 15)) sipp -sf "$scenarios/${name}_uas.xml" -p "$pu" "${sipp_common[@]}" \
         "${uas_flags[@]}" -message_file uas.msg -error_file uas.err >uas.out 2>&1) &
     uas=$!
     pids+=("$uas")
@@ -184,7 +188,7 @@ run() {
     # leg A: the caller (a scenario that names leg B's port gets it as [$leg_b_port])
     local uac_flags=()
     grep -q 'leg_b_port' "$scenarios/${name}_uac.xml" && uac_flags=(-set leg_b_port "$pu")
-    (cd "$dir" && exec timeout 60 sipp -sf "$scenarios/${name}_uac.xml" "127.0.0.1:$pb" -p "$pa" \
+    (cd "$dir" && exec timeout $((run_seconds + 15)) sipp -sf "$scenarios/${name}_uac.xml" "127.0.0.1:$pb" -p "$pa" \
         "${sipp_common[@]}" "${uac_flags[@]}" -message_file uac.msg -error_file uac.err >uac.out 2>&1)
     uac_rc=$?
     ((uac_rc == 0)) || problems+=("sipp uac exit $uac_rc")

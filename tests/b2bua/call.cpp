@@ -1131,3 +1131,66 @@ TEST_CASE("an SDP the relay cannot rewrite never crosses: 500 on leg A, BYE on l
     CHECK(ack_b);
     CHECK(bye_b);
 }
+
+// ---- policies: hooks checked at compile time, exceptions contained ------------------------------
+
+namespace {
+struct typo_policy { // map_status taking a string: not a hook, and not to be ignored in silence
+    b2b::decision route(const msg::message&) { return b2b::reject_decision{}; }
+    int map_status(std::string) { return 0; }
+};
+struct event_policy {
+    b2b::decision route(const msg::message&) { return b2b::reject_decision{}; }
+    void on_event(const b2b::call_event&) {}
+    const b2b::header_rules* header_rules_for(b2b::leg) { return nullptr; }
+};
+struct bad_rules_policy {
+    b2b::decision route(const msg::message&) { return b2b::reject_decision{}; }
+    std::string header_rules_for(b2b::leg) { return {}; }
+};
+static_assert(b2b::well_formed_hooks<b2b::no_policy_hooks>);
+static_assert(b2b::well_formed_hooks<event_policy>);
+static_assert(!b2b::well_formed_hooks<typo_policy>);
+static_assert(!b2b::well_formed_hooks<bad_rules_policy>);
+
+struct throwing_policy {
+    b2b::decision route(const msg::message&) { throw std::runtime_error("database down"); }
+    int map_status(int) { throw std::runtime_error("bug"); }
+    std::optional<b2b::route_decision> retry(const msg::message&, int, int) {
+        throw std::runtime_error("bug");
+    }
+    bool relay_in_dialog(const msg::message&, b2b::leg) { throw std::runtime_error("bug"); }
+};
+} // namespace
+
+TEST_CASE("a policy that throws fails its call only, with a response", "[b2bua][call]") {
+    throwing_policy p;
+    auto d = b2b::route_call(p, invite_a());
+    auto* r = std::get_if<b2b::reject_decision>(&d);
+    REQUIRE(r);
+    CHECK(r->status == 500);
+
+    b2b::no_media relay;
+    b2b::call<b2b::no_media, throwing_policy> c{
+        relay,
+        {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
+        {"leg-b-xyz@203.0.113.5", "b2btagB", "sip:b2bua@203.0.113.5"},
+        &p};
+    tandem::transaction::time_point t{};
+    b2b::route_decision route;
+    route.request_uri = "sip:+15551234@198.51.100.20:5070";
+    c.start(invite_a(), 1, route, t);
+    msg::message inv;
+    while (auto a = c.poll())
+        if (auto* q = std::get_if<b2b::send_request>(&*a)) inv = q->request;
+    // retry and map_status throw: the 603 reaches leg A as it is
+    c.on_response(leg::b, 1, response_b(inv, 603), t);
+    std::vector<int> statuses;
+    bool finished = false;
+    while (auto a = c.poll()) {
+        if (auto* q = std::get_if<b2b::respond>(&*a)) statuses.push_back(q->response.status());
+        finished = finished || std::holds_alternative<b2b::finished>(*a);
+    }
+    CHECK(statuses == std::vector<int>{603});
+    CHECK(finished);
+}

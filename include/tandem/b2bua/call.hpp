@@ -111,6 +111,8 @@ using action = std::variant<respond, send_request, send_ack, cancel_request, rep
  */
 template <media_relay Relay, class Policy = no_policy_hooks>
 class call {
+    static_assert(well_formed_hooks<Policy>, "a policy hook has the wrong signature (see no_policy_hooks)");
+
 public:
     enum class state { calling, early, confirmed, cancelling, ending, ended };
 
@@ -538,6 +540,18 @@ private:
         return io;
     }
 
+    // A policy hook that throws must not take the B2BUA down: its call goes on as if the hook
+    // had said nothing (`fallback`: no retry, the status as it is, the request refused, no
+    // header rules).
+    template <class T, class Fn>
+    static T guarded(T fallback, Fn&& fn) noexcept {
+        try {
+            return fn();
+        } catch (...) {
+            return fallback;
+        }
+    }
+
     static constexpr int ix(leg l) noexcept { return l == leg::a ? 0 : 1; }
     dialog::session_timer& timers(leg l) noexcept { return timers_[ix(l)]; }
     const dialog::session_timer& timers(leg l) const noexcept { return timers_[ix(l)]; }
@@ -631,7 +645,7 @@ private:
         if constexpr (requires(Policy & p) {
                           { p.relay_in_dialog(req, from) } -> std::convertible_to<bool>;
                       }) {
-            if (policy_) return policy_->relay_in_dialog(req, from);
+            if (policy_) return guarded(false, [&] { return policy_->relay_in_dialog(req, from); });
         }
         return true;
     }
@@ -660,7 +674,7 @@ private:
         if constexpr (requires(Policy & p) {
                           { p.header_rules_for(to) } -> std::convertible_to<const header_rules*>;
                       }) {
-            if (policy_) rules = policy_->header_rules_for(to);
+            if (policy_) rules = guarded(rules, [&] { return policy_->header_rules_for(to); });
         }
         return detail::crossing_headers(m, timers(to).enabled() || timers(other(to)).enabled(), rules);
     }
@@ -879,7 +893,10 @@ private:
                               } -> std::convertible_to<std::optional<route_decision>>;
                       }) {
             if (policy_ && attempts_ < max_attempts) {
-                if (std::optional<route_decision> again = policy_->retry(*invite_a_, code, attempts_)) {
+                auto again = guarded(std::optional<route_decision>(), [&] {
+                    return std::optional<route_decision>(policy_->retry(*invite_a_, code, attempts_));
+                });
+                if (again) {
                     io = invite_out{};
                     if (place_b(*again, now)) return;
                 }
@@ -889,7 +906,7 @@ private:
         if constexpr (requires(Policy & p) {
                           { p.map_status(code) } -> std::convertible_to<int>;
                       }) {
-            if (policy_) status = policy_->map_status(code);
+            if (policy_) status = guarded(code, [&] { return static_cast<int>(policy_->map_status(code)); });
             if (status < 300 || status > 699) status = code;
         }
         // mapped to leg A with the callee's reason (RFC 3326 Reason header)

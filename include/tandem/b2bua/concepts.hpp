@@ -128,8 +128,77 @@ static_assert(media_relay<no_media>);
  *   `Allow` (a method we know) or 501 (one we do not, RFC 3261 8.2.1). Without it, every such
  *   request is relayed.
  * - `void on_event(const call_event&)`: call events (CDRs).
+ * - `const header_rules* header_rules_for(leg to)`: headers to strip from and add to what
+ *   crosses toward leg `to` (headers.hpp); nullptr for none.
+ *
+ * A member with one of these names and another signature is a compile-time error
+ * (`well_formed_hooks`), not a hook silently ignored. A hook that throws does not take the
+ * B2BUA down: `route()` then refuses the call with 500, the others act as if absent.
  */
 struct no_policy_hooks {};
+
+namespace detail {
+// A member named like a hook: `&P::name` names something (a non-overloaded member).
+template <class P>
+concept names_retry = requires {
+    &P::retry;
+};
+template <class P>
+concept names_map_status = requires {
+    &P::map_status;
+};
+template <class P>
+concept names_relay_in_dialog = requires {
+    &P::relay_in_dialog;
+};
+template <class P>
+concept names_on_event = requires {
+    &P::on_event;
+};
+template <class P>
+concept names_header_rules_for = requires {
+    &P::header_rules_for;
+};
+} // namespace detail
+
+struct header_rules; // headers.hpp
+
+/**
+ * True when every optional hook `P` has is callable as documented (see `no_policy_hooks`). A
+ * member named like a hook with another signature would otherwise be ignored in silence;
+ * `b2bua::call` and `b2bua::service` refuse such a policy at compile time.
+ */
+template <class P>
+concept well_formed_hooks = (!detail::names_retry<P> ||
+                             requires(P & p, const message::message& m, int status, int attempt) {
+                                 {
+                                     p.retry(m, status, attempt)
+                                     } -> std::convertible_to<std::optional<route_decision>>;
+                             }) &&
+                            (!detail::names_map_status<P> ||
+                             requires(P & p, int status) {
+                                 { p.map_status(status) } -> std::convertible_to<int>;
+                             }) &&
+                            (!detail::names_relay_in_dialog<P> ||
+                             requires(P & p, const message::message& m, leg l) {
+                                 { p.relay_in_dialog(m, l) } -> std::convertible_to<bool>;
+                             }) &&
+                            (!detail::names_on_event<P> ||
+                             requires(P & p, const call_event& e) { p.on_event(e); }) &&
+                            (!detail::names_header_rules_for<P> || requires(P & p, leg l) {
+                                { p.header_rules_for(l) } -> std::convertible_to<const header_rules*>;
+                            });
+
+/// Asks `p` to route `invite`; a policy that throws gets the call refused with 500 (RFC 3261
+/// 21.5.1), and only that call: the B2BUA and its other calls go on.
+template <policy Policy>
+decision route_call(Policy& p, const message::message& invite) noexcept {
+    try {
+        return p.route(invite);
+    } catch (...) {
+        return reject_decision{500, "Policy Failure"};
+    }
+}
 
 /// The most leg-B INVITEs one call sends (first route plus retries).
 inline constexpr int max_attempts = 5;

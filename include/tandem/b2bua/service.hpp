@@ -228,7 +228,7 @@ private:
         auto& c = e->c;
         calls_[id] = std::move(e);
         ladder(id, leg::a, true, in.request);
-        decision d = policy_.route(in.request);
+        decision d = route_call(policy_, in.request);
         c.start(in.request, in.tx, d, now());
         drain(id);
     }
@@ -283,7 +283,17 @@ private:
                             stack_.cancel(*tx);
                         }
                     } else if constexpr (std::is_same_v<A, report>) {
-                        if constexpr (requires { policy_.on_event(act.event); }) policy_.on_event(act.event);
+                        if constexpr (requires { policy_.on_event(act.event); }) {
+                            try {
+                                policy_.on_event(act.event);
+                            } catch (const std::exception& x) {
+                                tandem::log(stack_.log(), logger::level::error,
+                                            "call {:>4} on_event threw: {}", id, x.what());
+                            } catch (...) {
+                                tandem::log(stack_.log(), logger::level::error, "call {:>4} on_event threw",
+                                            id);
+                            }
+                        }
                     } else if constexpr (std::is_same_v<A, finished>) {
                         done = true;
                     }
