@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -1109,10 +1110,14 @@ TEST_CASE("an SDP the relay cannot rewrite never crosses: 500 on leg A, BYE on l
     std::vector<b2b::action> as;
     while (auto a = c.poll()) as.push_back(std::move(*a));
     msg::message inv;
+    std::uint64_t ref = 0;
     for (auto& a : as)
-        if (auto* q = std::get_if<b2b::send_request>(&a)) inv = q->request;
-    c.on_response(leg::b, 1, response_b(inv, 183, "callee1", sdp_b), t);
-    c.on_response(leg::b, 1, response_b(inv, 200, "callee1", sdp_b), t);
+        if (auto* q = std::get_if<b2b::send_request>(&a)) {
+            inv = q->request;
+            ref = q->ref;
+        }
+    c.on_response(leg::b, ref, response_b(inv, 183, "callee1", sdp_b), t);
+    c.on_response(leg::b, ref, response_b(inv, 200, "callee1", sdp_b), t);
     as.clear();
     while (auto a = c.poll()) as.push_back(std::move(*a));
     bool bye_b = false, ack_b = false;
@@ -1181,10 +1186,14 @@ TEST_CASE("a policy that throws fails its call only, with a response", "[b2bua][
     route.request_uri = "sip:+15551234@198.51.100.20:5070";
     c.start(invite_a(), 1, route, t);
     msg::message inv;
+    std::uint64_t ref = 0;
     while (auto a = c.poll())
-        if (auto* q = std::get_if<b2b::send_request>(&*a)) inv = q->request;
+        if (auto* q = std::get_if<b2b::send_request>(&*a)) {
+            inv = q->request;
+            ref = q->ref;
+        }
     // retry and map_status throw: the 603 reaches leg A as it is
-    c.on_response(leg::b, 1, response_b(inv, 603), t);
+    c.on_response(leg::b, ref, response_b(inv, 603), t);
     std::vector<int> statuses;
     bool finished = false;
     while (auto a = c.poll()) {
@@ -1193,4 +1202,286 @@ TEST_CASE("a policy that throws fails its call only, with a response", "[b2bua][
     }
     CHECK(statuses == std::vector<int>{603});
     CHECK(finished);
+}
+
+// ---- reliable provisional responses (RFC 3262) and early UPDATE (RFC 3311) --------------------
+
+namespace {
+msg::message invite_a_with(const std::string& name, const std::string& value) {
+    auto inv = invite_a();
+    inv.add_header(name, value);
+    return parse(inv.serialize());
+}
+msg::message reliable_b(const msg::message& invite_b, int code, std::uint32_t rseq, std::string body = {}) {
+    auto r = response_b(invite_b, code, "callee1", std::move(body));
+    r.add_header("Require", "100rel");
+    r.add_header("RSeq", std::to_string(rseq));
+    return parse(r.serialize());
+}
+} // namespace
+
+TEST_CASE("100rel across legs: leg B's reliable 183 reaches leg A reliably, PRACK relayed",
+          "[b2bua][call][prack]") {
+    fixture f;
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    f.c.start(invite_a_with("Supported", "100rel, timer"), 1, d, f.t);
+    auto as = f.drain();
+    auto sends = f.take<b2b::send_request>(as);
+    REQUIRE(sends.size() == 1);
+    f.invite_b = sends[0].request;
+    f.invite_b_ref = sends[0].ref;
+    CHECK(f.invite_b.header(msg::header_id::supported).find("100rel") != std::string::npos);
+
+    f.c.on_response(leg::b, f.invite_b_ref, reliable_b(f.invite_b, 183, 7, sdp_b), f.t);
+    auto rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    const msg::message& p183 = rs[0].response;
+    CHECK(p183.status() == 183);
+    CHECK(p183.header(msg::header_id::require) == "100rel");
+    CHECK(p183.header(msg::header_id::rseq) == "1"); // numbered on leg A's own
+    CHECK(p183.body() == sdp_b);
+    // leg B retransmits it (our PRACK is on its way): nothing new for leg A
+    f.c.on_response(leg::b, f.invite_b_ref, reliable_b(f.invite_b, 183, 7, sdp_b), f.t + 100ms);
+    CHECK(f.take<b2b::respond>(f.drain()).empty());
+    // leg A's PRACK has not come yet: ours goes again at T1
+    f.c.on_time(f.t + 500ms);
+    rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.header(msg::header_id::rseq) == "1");
+    // leg A PRACKs: relayed to leg B with leg B's own RAck
+    auto prack = from_a("PRACK", 102);
+    prack.add_header("RAck", "1 101 INVITE");
+    f.c.on_request(leg::a, 60, prack, f.t + 600ms);
+    sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].to == leg::b);
+    CHECK(sends[0].request.method() == msg::method_id::prack);
+    CHECK(sends[0].request.header(msg::header_id::rack) == "7 1 INVITE");
+    CHECK(sends[0].request.to()->tag() == "callee1");
+    CHECK(sends[0].request.call_id() == "leg-b-xyz@203.0.113.5");
+    // no more retransmissions toward leg A
+    f.c.on_time(f.t + 1500ms);
+    CHECK(f.take<b2b::respond>(f.drain()).empty());
+    // leg B's 200 to the PRACK answers leg A's
+    f.c.on_response(leg::b, sends[0].ref, answer_to(sends[0].request, 200), f.t + 700ms);
+    rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].ref == 60);
+    CHECK(rs[0].response.status() == 200);
+    CHECK(rs[0].response.cseq()->method == msg::method_id::prack);
+    // then the 200 to the INVITE: the call is up
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 200, "callee1", sdp_b), f.t + 2s);
+    rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.status() == 200);
+    CHECK(f.c.current() == b2b::call<b2b::no_media>::state::confirmed);
+    // a PRACK that names nothing: 481
+    auto stray = from_a("PRACK", 103);
+    stray.add_header("RAck", "9 101 INVITE");
+    f.c.on_request(leg::a, 61, stray, f.t + 3s);
+    rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.status() == 481);
+}
+
+TEST_CASE("100rel: a caller without it gets a plain 183; we PRACK leg B here", "[b2bua][call][prack]") {
+    fixture f;
+    f.start();
+    CHECK(f.invite_b.header(msg::header_id::supported).find("100rel") == std::string::npos);
+    f.c.on_response(leg::b, f.invite_b_ref, reliable_b(f.invite_b, 183, 3, sdp_b), f.t);
+    auto as = f.drain();
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK_FALSE(rs[0].response.has_header(msg::header_id::rseq));
+    CHECK(rs[0].response.header(msg::header_id::require).empty());
+    auto sends = f.take<b2b::send_request>(as);
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].request.method() == msg::method_id::prack);
+    CHECK(sends[0].request.header(msg::header_id::rack) == "3 1 INVITE");
+    // its 200 is ours: nothing reaches leg A
+    f.c.on_response(leg::b, sends[0].ref, answer_to(sends[0].request, 200), f.t);
+    CHECK(f.take<b2b::respond>(f.drain()).empty());
+    // the call goes on; the BYE after the PRACK takes the next CSeq on leg B
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 200, "callee1", sdp_b), f.t + 1s);
+    f.drain();
+    f.c.on_request(leg::a, 62, from_a("BYE", 102), f.t + 2s);
+    sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].request.cseq()->number == 3);
+}
+
+TEST_CASE("100rel: a caller that requires it gets every 18x reliably; its PRACK answered here",
+          "[b2bua][call][prack]") {
+    fixture f;
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    f.c.start(invite_a_with("Require", "100rel"), 1, d, f.t);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    f.invite_b = sends[0].request;
+    f.invite_b_ref = sends[0].ref;
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 180), f.t);
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 183, "callee1", sdp_b), f.t);
+    auto rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1); // the 183 waits for the PRACK of the 180 (RFC 3262 3)
+    CHECK(rs[0].response.status() == 180);
+    CHECK(rs[0].response.header(msg::header_id::rseq) == "1");
+    auto prack = from_a("PRACK", 102);
+    prack.add_header("RAck", "1 101 INVITE");
+    f.c.on_request(leg::a, 63, prack, f.t + 100ms);
+    auto as = f.drain();
+    CHECK(f.take<b2b::send_request>(as).empty()); // leg B's 180 was not reliable: ours to answer
+    rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 2);
+    auto& ok = rs[0].response.status() == 200 ? rs[0] : rs[1];
+    auto& held = rs[0].response.status() == 200 ? rs[1] : rs[0];
+    CHECK(ok.ref == 63);
+    CHECK(ok.response.cseq()->method == msg::method_id::prack);
+    CHECK(held.response.status() == 183); // the one held back
+    CHECK(held.response.header(msg::header_id::rseq) == "2");
+    CHECK(held.response.body() == sdp_b);
+    CHECK(held.response.count(msg::header_id::contact) == 1);
+}
+
+TEST_CASE("100rel: no PRACK from leg A within 64*T1: 504 there, CANCEL on leg B", "[b2bua][call][prack]") {
+    fixture f;
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    f.c.start(invite_a_with("Require", "100rel"), 1, d, f.t);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    f.invite_b = sends[0].request;
+    f.invite_b_ref = sends[0].ref;
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 180), f.t);
+    f.drain();
+    int retransmissions = 0;
+    for (auto t = f.t + 500ms; t < f.t + 32s; t += 500ms) {
+        f.c.on_time(t);
+        retransmissions += static_cast<int>(f.take<b2b::respond>(f.drain()).size());
+    }
+    CHECK(retransmissions == 6); // at 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s
+    f.c.on_time(f.t + 32s);
+    auto as = f.drain();
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.status() == 504);
+    CHECK(f.take<b2b::cancel_request>(as).size() == 1);
+}
+
+TEST_CASE("UPDATE in the early dialog, with SDP, crosses both ways", "[b2bua][call][update]") {
+    fixture f;
+    f.start();
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 183, "callee1", sdp_b), f.t);
+    f.drain();
+    // the callee changes the early media
+    std::string sdp_b2 = sdp_b;
+    sdp_b2.replace(sdp_b2.find("o=b 1 1"), 7, "o=b 1 2");
+    auto update = from_b("UPDATE", 2, sdp_b2);
+    f.c.on_request(leg::b, 70, update, f.t + 1s);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].to == leg::a);
+    CHECK(sends[0].request.method() == msg::method_id::update);
+    CHECK(sends[0].request.to()->tag() == "caller1");
+    CHECK(sends[0].request.from()->tag() == "b2btagA");
+    CHECK(sends[0].request.body() == sdp_b2);
+    f.c.on_response(leg::a, sends[0].ref, answer_to(sends[0].request, 200, sdp_a), f.t + 1s);
+    auto rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].ref == 70);
+    CHECK(rs[0].response.status() == 200);
+    CHECK(rs[0].response.body() == sdp_a);
+    // and from the caller toward the callee's early dialog
+    auto update_a = from_a("UPDATE", 102, sdp_a);
+    f.c.on_request(leg::a, 71, update_a, f.t + 2s);
+    sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].to == leg::b);
+    CHECK(sends[0].request.to()->tag() == "callee1");
+    CHECK(sends[0].request.call_id() == "leg-b-xyz@203.0.113.5");
+}
+
+// ---- orderings: UPDATE crossing a re-INVITE, REFER beside a re-INVITE, BYE during a transfer ----
+
+TEST_CASE("an UPDATE with an offer crossing our relayed re-INVITE's offer gets 491 (RFC 3311 5.2)",
+          "[b2bua][call][update]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_request(leg::a, 80, from_a("INVITE", 102, sdp_a), f.t + 1s);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].to == leg::b);
+    // the callee's UPDATE offer crosses ours on leg B
+    f.c.on_request(leg::b, 81, from_b("UPDATE", 2, sdp_b), f.t + 1s);
+    auto as = f.drain();
+    CHECK(f.take<b2b::send_request>(as).empty());
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].to == leg::b);
+    CHECK(rs[0].response.status() == 491);
+    // the re-INVITE completes as usual
+    f.c.on_response(leg::b, sends[0].ref, response_b(sends[0].request, 200, "callee1", sdp_b), f.t + 2s);
+    rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].ref == 80);
+    CHECK(rs[0].response.status() == 200);
+}
+
+TEST_CASE("REFER is relayed with its NOTIFYs, also while a re-INVITE is pending (RFC 3515)",
+          "[b2bua][call][refer]") {
+    fixture f;
+    f.start();
+    f.answer();
+    f.c.on_request(leg::a, 90, from_a("INVITE", 102, sdp_a), f.t + 1s);
+    auto reinvite = f.take<b2b::send_request>(f.drain());
+    REQUIRE(reinvite.size() == 1);
+    auto refer = from_a("REFER", 103);
+    refer.add_header("Refer-To", "<sip:carol@carol.example.com>");
+    refer.add_header("Referred-By", "<sip:alice@atlanta.example.com>");
+    f.c.on_request(leg::a, 91, refer, f.t + 1s);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].request.method() == msg::method_id::refer);
+    CHECK(sends[0].request.header(msg::header_id::refer_to) == "<sip:carol@carol.example.com>");
+    CHECK(sends[0].request.header(msg::header_id::referred_by) == "<sip:alice@atlanta.example.com>");
+    f.c.on_response(leg::b, sends[0].ref, response_b(sends[0].request, 202), f.t + 1s);
+    auto rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].ref == 91);
+    CHECK(rs[0].response.status() == 202);
+    // the transferee's NOTIFY (sipfrag) goes back to the transferor
+    auto notify = from_b("NOTIFY", 2);
+    notify.add_header("Event", "refer");
+    notify.add_header("Subscription-State", "active;expires=60");
+    notify.set_body("message/sipfrag;version=2.0", "SIP/2.0 100 Trying\r\n");
+    f.c.on_request(leg::b, 92, notify, f.t + 2s);
+    sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].to == leg::a);
+    CHECK(sends[0].request.method() == msg::method_id::notify);
+    CHECK(sends[0].request.header(msg::header_id::event) == "refer");
+    CHECK(sends[0].request.header(msg::header_id::content_type) == "message/sipfrag;version=2.0");
+    CHECK(sends[0].request.body() == "SIP/2.0 100 Trying\r\n");
+
+    SECTION("BYE during the transfer: what is pending gets 487, BYE across") {
+        f.c.on_request(leg::a, 93, from_a("BYE", 104), f.t + 3s);
+        auto as = f.drain();
+        rs = f.take<b2b::respond>(as);
+        // the re-INVITE still pending on leg B gets 487 toward leg A; the NOTIFY relayed to
+        // leg A (pending there) gets 487 toward leg B; the BYE 200
+        std::vector<int> statuses;
+        for (auto& r : rs) statuses.push_back(r.response.status());
+        std::sort(statuses.begin(), statuses.end());
+        CHECK(statuses == std::vector<int>{200, 487, 487});
+        auto byes = f.take<b2b::send_request>(as);
+        REQUIRE(byes.size() == 1);
+        CHECK(byes[0].to == leg::b);
+        CHECK(byes[0].request.method() == msg::method_id::bye);
+        // the late 200 of the re-INVITE is still ACKed
+        f.c.on_response(leg::b, reinvite[0].ref, response_b(reinvite[0].request, 200, "callee1", sdp_b),
+                        f.t + 4s);
+        CHECK(f.take<b2b::send_ack>(f.drain()).size() == 1);
+    }
 }

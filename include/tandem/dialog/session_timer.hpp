@@ -99,10 +99,12 @@ public:
 
     // ---- requests we send ----
 
-    /// Header lines for a request we send that may refresh the session (RFC 4028 7.1-7.4).
-    std::string request_headers() const {
+    /// Header lines for a request we send that may refresh the session (RFC 4028 7.1-7.4);
+    /// without `Supported: timer` when `supported` is false (the caller writes its own).
+    std::string request_headers(bool supported = true) const {
         if (!enabled()) return {};
-        std::string h = "Supported: timer\r\nSession-Expires: " + std::to_string(interval_);
+        std::string h = (supported ? "Supported: timer\r\n" : "") + std::string("Session-Expires: ") +
+                        std::to_string(interval_);
         // Until a 2xx says otherwise we offer to refresh: the peer may vanish, we will not.
         if (!running() || we_refresh_)
             h += ";refresher=uac";
