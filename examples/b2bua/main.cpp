@@ -148,10 +148,6 @@ int main(int argc, char** argv) {
     cfg.log.sink = [](tandem::logger::level l, std::string_view line) {
         fmt::print(stderr, "b2bua {}: {}\n", to_string(l), line);
     };
-    cfg.layer.validation.forwarding = true; // Max-Forwards 0 gets 483 (RFC 7332)
-    // bodies go across to the other leg, which judges them (INFO with application/dtmf-relay)
-    static constexpr std::string_view any_body[] = {"*/*"};
-    cfg.layer.validation.accepted_content_types = any_body;
     if (!tls.certificate_file.empty()) {
         tls.verify_peer = false;
         cfg.tls = tls;

@@ -127,14 +127,25 @@ public:
 
     /// Leg A's INVITE (server transaction `ref`) and the policy's decision.
     void start(const message::message& invite, std::uint64_t ref, const decision& d, time_point now) {
+        if (receive(invite, ref, now)) route(d, now);
+    }
+
+    /// Leg A's INVITE, before the policy has decided (an asynchronous policy: `route()` follows
+    /// when it has). False when the call is over already: the INVITE was refused here (422).
+    bool receive(const message::message& invite, std::uint64_t ref, time_point now) {
         started_ = now;
-        auto too_small = a().on_invite(invite, ref);
-        if (auto* r = std::get_if<reject_decision>(&d))
-            return fail(r->status, r->reason, {}, "rejected", now);
         // RFC 4028 9: an interval below our Min-SE gets 422 with it
-        if (too_small)
-            return fail(too_small->status, {}, message::extra_headers(*too_small),
-                        "session interval too small", now);
+        if (auto too_small = a().on_invite(invite, ref)) {
+            fail(too_small->status, {}, message::extra_headers(*too_small), "session interval too small", now);
+            return false;
+        }
+        return true;
+    }
+
+    /// The policy's decision for the INVITE `receive()`d (ignored once leg A CANCELled it).
+    void route(const decision& d, time_point now) {
+        if (state_ != state::calling || attempts_ > 0 || local_ || !a().invite_pending()) return;
+        if (auto* r = std::get_if<reject_decision>(&d)) return fail(r->status, r->reason, {}, "rejected", now);
         if (auto* ans = std::get_if<answer_decision>(&d)) return answer_here(*ans, now);
         const auto& route = std::get<route_decision>(d);
         route_ = std::make_unique<route_decision>(route); // until answered: a 422 or retry resends
@@ -142,7 +153,7 @@ public:
         auto session = relay_.open();
         if (!session) return fail(503, {}, {}, "no media resources", now);
         session_ = std::move(*session);
-        if (std::string_view offer = message::find_sdp(invite); !offer.empty()) {
+        if (std::string_view offer = message::find_sdp(*a().invite()); !offer.empty()) {
             auto rewritten = relay_.offer(*session_, leg::a, offer);
             if (!rewritten) return fail(488, {}, {}, "media refused", now);
             offer_b_ = std::move(*rewritten);
@@ -579,6 +590,7 @@ private:
     }
 
     void cancel_b(std::string_view cause, int status, time_point now) {
+        if (attempts_ == 0) return end(cause, status, now); // still routing: no leg B yet
         b().cancel_invite();
         enter(state::cancelling, now);
         emit(call_event::kind::ended, status, cause, now);

@@ -130,6 +130,9 @@ static_assert(media_relay<no_media>);
  * - `void on_event(const call_event&)`: call events (CDRs).
  * - `const header_rules* header_rules_for(leg to)`: headers to strip from and add to what
  *   crosses toward leg `to` (headers.hpp); nullptr for none.
+ * - `decision on_route_timeout(const message::message& invite)`: an asynchronous policy
+ *   (`route_async`, see `service.hpp`) did not decide within the service's `route_timeout`:
+ *   what to do instead (without it: 500).
  *
  * A member with one of these names and another signature is a compile-time error
  * (`well_formed_hooks`), not a hook silently ignored. A hook that throws does not take the
@@ -159,6 +162,10 @@ template <class P>
 concept names_header_rules_for = requires {
     &P::header_rules_for;
 };
+template <class P>
+concept names_on_route_timeout = requires {
+    &P::on_route_timeout;
+};
 } // namespace detail
 
 struct header_rules; // headers.hpp
@@ -187,7 +194,23 @@ concept well_formed_hooks = (!detail::names_retry<P> ||
                              requires(P & p, const call_event& e) { p.on_event(e); }) &&
                             (!detail::names_header_rules_for<P> || requires(P & p, leg l) {
                                 { p.header_rules_for(l) } -> std::convertible_to<const header_rules*>;
+                            }) &&
+                            (!detail::names_on_route_timeout<P> || requires(P & p, const message::message& m) {
+                                { p.on_route_timeout(m) } -> std::convertible_to<decision>;
                             });
+
+/// What a policy decides when its asynchronous `route_async` took too long: its
+/// `on_route_timeout` if it has one, else 500 (RFC 3261 21.5.1).
+template <class Policy>
+decision route_timed_out(Policy& p, const message::message& invite) noexcept {
+    if constexpr (requires { p.on_route_timeout(invite); }) {
+        try {
+            return p.on_route_timeout(invite);
+        } catch (...) {
+        }
+    }
+    return reject_decision{500, "Policy Timeout"};
+}
 
 /// Asks `p` to route `invite`; a policy that throws gets the call refused with 500 (RFC 3261
 /// 21.5.1), and only that call: the B2BUA and its other calls go on.

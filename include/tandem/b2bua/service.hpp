@@ -33,6 +33,21 @@ struct service_config {
     dialog::session_timer_config session_timer{std::chrono::seconds(1800), std::chrono::seconds(90)};
     /// The longest an answered call may last (BYE on both legs then). Zero: no limit.
     std::chrono::seconds max_duration{0};
+    /// How long an asynchronous policy (`route_async`) may take to decide; then its
+    /// `on_route_timeout` decides, or leg A gets 500.
+    std::chrono::milliseconds route_timeout{5000};
+};
+
+/**
+ * A policy that decides asynchronously: `route_async(invite)` is an awaitable (a database,
+ * HTTP or DNS lookup on the service's executor) that other calls do not wait for. Leg A gets
+ * 100 Trying meanwhile (the transaction layer's, after 200 ms), and a CANCEL ends the call
+ * before the decision comes. A decision that takes longer than `service_config::route_timeout`
+ * is replaced by the policy's `on_route_timeout` (or 500); one that throws gives 500.
+ */
+template <class P>
+concept async_policy = requires(P& p, const message::message& invite) {
+    { p.route_async(invite) } -> std::same_as<asio::awaitable<decision>>;
 };
 
 /**
@@ -43,14 +58,24 @@ struct service_config {
  *
  * At `debug` level each call is logged as a ladder, leg A on the left and leg B on the right.
  */
-template <policy Policy, media_relay Relay = no_media>
+template <class Policy, media_relay Relay = no_media>
+    requires(policy<Policy> || async_policy<Policy>)
 class service {
+    static_assert(well_formed_hooks<Policy>, "a policy hook has the wrong signature (see no_policy_hooks)");
+
 public:
+    /// Takes over the stack's hooks, passing on to the ones set before what is not for one of
+    /// its calls, and sets the request checks a B2BUA needs: Max-Forwards 0 gets 483 (RFC
+    /// 7332), and any body type is accepted (the other leg judges it: INFO with
+    /// application/dtmf-relay).
     service(net::stack& s, Policy p, Relay r = {}, service_config cfg = {})
-        : stack_(s), policy_(std::move(p)), relay_(std::move(r)), cfg_(std::move(cfg)) {
+        : stack_(s), policy_(std::move(p)), relay_(std::move(r)), cfg_(std::move(cfg)), before_(s.hooks()) {
         stack_.hooks().on_cancel = [this](transaction::tx_id invite) { on_cancel(invite); };
         stack_.hooks().on_ack = [this](const message::message& ack) { on_ack(ack); };
         stack_.hooks().on_ack_timeout = [this](transaction::tx_id invite) { on_ack_timeout(invite); };
+        static constexpr std::string_view any_body[] = {"*/*"};
+        stack_.validation().forwarding = true;
+        stack_.validation().accepted_content_types = any_body;
     }
 
     /// Serves requests until the stack stops.
@@ -179,7 +204,10 @@ private:
     void on_ack(const message::message& ack) {
         auto [id, l] = find_call(ack);
         auto c = calls_.find(id);
-        if (!id || c == calls_.end()) return;
+        if (!id || c == calls_.end()) {
+            if (before_.on_ack) before_.on_ack(ack);
+            return;
+        }
         ladder(id, l, true, ack);
         c->second->c.on_ack(l, ack, now());
         drain(id);
@@ -193,7 +221,10 @@ private:
         else if (auto jt = reinvites_.find(invite); jt != reinvites_.end())
             std::tie(id, l) = jt->second;
         auto c = calls_.find(id);
-        if (!id || c == calls_.end()) return;
+        if (!id || c == calls_.end()) {
+            if (before_.on_ack_timeout) before_.on_ack_timeout(invite);
+            return;
+        }
         tandem::log(stack_.log(), logger::level::debug, "call {:>4} no ACK on leg {}", id,
                     l == leg::a ? 'A' : 'B');
         c->second->c.on_ack_timeout(l, now());
@@ -228,9 +259,39 @@ private:
         auto& c = e->c;
         calls_[id] = std::move(e);
         ladder(id, leg::a, true, in.request);
-        decision d = route_call(policy_, in.request);
-        c.start(in.request, in.tx, d, now());
-        drain(id);
+        if constexpr (async_policy<Policy>) {
+            bool routing = c.receive(in.request, in.tx, now());
+            drain(id);
+            if (routing) asio::co_spawn(stack_executor(), route_later(this, id, std::move(in.request)), reporter{&stack_.log()});
+        } else {
+            decision d = route_call(policy_, in.request);
+            c.start(in.request, in.tx, d, now());
+            drain(id);
+        }
+    }
+
+    // An asynchronous policy decides while the call waits (other calls go on); bounded by
+    // `route_timeout`.
+    static asio::awaitable<void> route_later(service* self, std::uint64_t id, message::message invite) {
+        using namespace tandem::detail::awaitable_operators;
+        asio::steady_timer deadline(self->stack_executor());
+        deadline.expires_after(self->cfg_.route_timeout);
+        decision d = reject_decision{500, "Policy Failure"};
+        try {
+            auto lookup = self->policy_.route_async(invite); // (named first: STYLE 4.5.3)
+            auto wait = deadline.async_wait(tandem::detail::nothrow_awaitable);
+            auto r = co_await (std::move(lookup) || std::move(wait));
+            if (r.index() == 0)
+                d = std::move(std::get<0>(r));
+            else
+                d = route_timed_out(self->policy_, invite);
+        } catch (const std::exception& x) {
+            tandem::log(self->stack_.log(), logger::level::error, "call {:>4} route_async threw: {}", id, x.what());
+        }
+        auto c = self->calls_.find(id);
+        if (c == self->calls_.end()) co_return; // cancelled meanwhile
+        c->second->c.route(d, now());
+        self->drain(id);
     }
 
     void on_cancel(transaction::tx_id invite) {
@@ -244,7 +305,10 @@ private:
             return;
         }
         auto it = invites_.find(invite);
-        if (it == invites_.end()) return;
+        if (it == invites_.end()) {
+            if (before_.on_cancel) before_.on_cancel(invite);
+            return;
+        }
         std::uint64_t id = it->second;
         auto c = calls_.find(id);
         if (c == calls_.end()) return;
@@ -375,6 +439,7 @@ private:
     Policy policy_;
     Relay relay_;
     service_config cfg_;
+    net::stack_hooks before_; // the stack's hooks before ours: what is not for a call goes there
     std::mt19937_64 rng_{std::random_device{}()};
     std::unordered_map<std::uint64_t, std::unique_ptr<entry>> calls_;
     std::unordered_map<std::string, std::uint64_t> by_a_;

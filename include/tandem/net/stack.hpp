@@ -81,6 +81,8 @@ public:
     stack& operator=(const stack&) = delete;
 
     stack_hooks& hooks() noexcept { return hooks_; }
+    /// The checks incoming requests must pass (see `transaction::layer::validation`).
+    msg::validation_options& validation() noexcept { return layer_.validation(); }
     /// How the stack was set up.
     const stack_config& config() const noexcept { return cfg_; }
     /// The executor everything of this stack runs on.
