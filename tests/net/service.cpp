@@ -53,7 +53,8 @@ struct fallback_policy : lookup_policy {
 };
 
 msg::message invite(const std::string& user, const tandem::transport::address& to, int n) {
-    std::string sdp = "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    std::string sdp =
+        "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
     std::string s;
     msg::message_writer w{s};
     w.request_line("INVITE", "sip:" + user + "@" + tandem::transport::to_string(to))
@@ -68,7 +69,8 @@ msg::message invite(const std::string& user, const tandem::transport::address& t
 
 // Leg B's phone: 200 with SDP to every INVITE, 200 to the rest.
 asio::awaitable<void> callee(stack* s) {
-    std::string sdp = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
+    std::string sdp =
+        "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
     while (true) {
         auto r = co_await s->next_request();
         if (!r) co_return;

@@ -136,7 +136,8 @@ public:
         started_ = now;
         // RFC 4028 9: an interval below our Min-SE gets 422 with it
         if (auto too_small = a().on_invite(invite, ref)) {
-            fail(too_small->status, {}, message::extra_headers(*too_small), "session interval too small", now);
+            fail(too_small->status, {}, message::extra_headers(*too_small), "session interval too small",
+                 now);
             return false;
         }
         return true;
@@ -145,7 +146,8 @@ public:
     /// The policy's decision for the INVITE `receive()`d (ignored once leg A CANCELled it).
     void route(const decision& d, time_point now) {
         if (state_ != state::calling || attempts_ > 0 || local_ || !a().invite_pending()) return;
-        if (auto* r = std::get_if<reject_decision>(&d)) return fail(r->status, r->reason, {}, "rejected", now);
+        if (auto* r = std::get_if<reject_decision>(&d))
+            return fail(r->status, r->reason, {}, "rejected", now);
         if (auto* ans = std::get_if<answer_decision>(&d)) return answer_here(*ans, now);
         const auto& route = std::get<route_decision>(d);
         route_ = std::make_unique<route_decision>(route); // until answered: a 422 or retry resends

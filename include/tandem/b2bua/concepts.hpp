@@ -192,12 +192,14 @@ concept well_formed_hooks = (!detail::names_retry<P> ||
                              }) &&
                             (!detail::names_on_event<P> ||
                              requires(P & p, const call_event& e) { p.on_event(e); }) &&
-                            (!detail::names_header_rules_for<P> || requires(P & p, leg l) {
-                                { p.header_rules_for(l) } -> std::convertible_to<const header_rules*>;
-                            }) &&
-                            (!detail::names_on_route_timeout<P> || requires(P & p, const message::message& m) {
-                                { p.on_route_timeout(m) } -> std::convertible_to<decision>;
-                            });
+                            (!detail::names_header_rules_for<P> ||
+                             requires(P & p, leg l) {
+                                 { p.header_rules_for(l) } -> std::convertible_to<const header_rules*>;
+                             }) &&
+                            (!detail::names_on_route_timeout<P> ||
+                             requires(P & p, const message::message& m) {
+                                 { p.on_route_timeout(m) } -> std::convertible_to<decision>;
+                             });
 
 /// What a policy decides when its asynchronous `route_async` took too long: its
 /// `on_route_timeout` if it has one, else 500 (RFC 3261 21.5.1).

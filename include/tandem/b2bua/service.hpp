@@ -262,7 +262,9 @@ private:
         if constexpr (async_policy<Policy>) {
             bool routing = c.receive(in.request, in.tx, now());
             drain(id);
-            if (routing) asio::co_spawn(stack_executor(), route_later(this, id, std::move(in.request)), reporter{&stack_.log()});
+            if (routing)
+                asio::co_spawn(stack_executor(), route_later(this, id, std::move(in.request)),
+                               reporter{&stack_.log()});
         } else {
             decision d = route_call(policy_, in.request);
             c.start(in.request, in.tx, d, now());
@@ -286,7 +288,8 @@ private:
             else
                 d = route_timed_out(self->policy_, invite);
         } catch (const std::exception& x) {
-            tandem::log(self->stack_.log(), logger::level::error, "call {:>4} route_async threw: {}", id, x.what());
+            tandem::log(self->stack_.log(), logger::level::error, "call {:>4} route_async threw: {}", id,
+                        x.what());
         }
         auto c = self->calls_.find(id);
         if (c == self->calls_.end()) co_return; // cancelled meanwhile
