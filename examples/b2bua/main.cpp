@@ -2,7 +2,8 @@
 //
 //   b2bua --listen udp:127.0.0.1:5060 [--listen tcp:... | tls:... --cert F --key F]
 //         --to sip:127.0.0.1:5070 [--no-answer-timeout SECONDS] [--max-calls N] [--log LEVEL]
-//         [--session-expires SECONDS] [--min-se SECONDS] [--max-duration SECONDS]
+//         [--session-timers local|relay|off] [--session-expires SECONDS] [--min-se SECONDS]
+//         [--max-duration SECONDS]
 //
 // Every INVITE is answered on leg A and placed again on leg B toward --to, keeping the user
 // part of the Request-URI; the two legs share no Call-ID, tag, Via, Contact or Record-Route.
@@ -56,7 +57,8 @@ void usage(std::FILE* to) {
     fmt::print(
         to, "usage: b2bua [--listen udp:ADDR:PORT]... --to SIP-URI [--no-answer-timeout SECONDS]\n"
             "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n"
-            "             [--session-expires SECONDS (1800; 0 = none)] [--min-se SECONDS (90)]\n"
+            "             [--session-timers local|relay|off] [--session-expires SECONDS (1800; 0 = none)]\n"
+            "             [--min-se SECONDS (90)]\n"
             "             [--max-duration SECONDS (0 = no limit)]\n");
 }
 
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
     tandem::logger::level level = tandem::logger::level::warning;
     tandem::transport::tls_options tls;
     long session_expires = 1800, min_se = 90, max_duration = 0;
+    b2b::session_timers timer_mode = b2b::session_timers::local;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -104,7 +107,19 @@ int main(int argc, char** argv) {
             to = value();
         else if (a == "--no-answer-timeout")
             no_answer = std::atol(value().c_str());
-        else if (a == "--session-expires")
+        else if (a == "--session-timers") {
+            std::string m = value();
+            if (m == "local")
+                timer_mode = b2b::session_timers::local;
+            else if (m == "relay")
+                timer_mode = b2b::session_timers::relay;
+            else if (m == "off")
+                timer_mode = b2b::session_timers::off;
+            else {
+                fmt::print(stderr, "b2bua: --session-timers takes local, relay or off, not '{}'\n", m);
+                return 2;
+            }
+        } else if (a == "--session-expires")
             session_expires = seconds();
         else if (a == "--min-se")
             min_se = seconds();
@@ -163,6 +178,7 @@ int main(int argc, char** argv) {
     scfg.max_calls = max_calls;
     scfg.session_timer.interval = std::chrono::seconds(session_expires);
     scfg.session_timer.min_se = std::chrono::seconds(min_se);
+    scfg.timer_mode = timer_mode;
     scfg.max_duration = std::chrono::seconds(max_duration);
     b2b::service<fixed_route> b2bua(sip, fixed_route{*target, to, std::chrono::seconds(no_answer)}, {}, scfg);
 

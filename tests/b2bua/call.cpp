@@ -1485,3 +1485,77 @@ TEST_CASE("REFER is relayed with its NOTIFYs, also while a re-INVITE is pending 
         CHECK(f.take<b2b::send_ack>(f.drain()).size() == 1);
     }
 }
+
+TEST_CASE("session timers: a refresh that meets glare (491) goes again after RFC 3261 14.1's wait",
+          "[b2bua][call][session_timer]") {
+    fixture f{timed()};
+    f.start();
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 200, "callee1", sdp_b), f.t);
+    f.drain();
+    f.c.on_time(f.t + 32s);
+    f.drain();
+    f.c.on_time(f.t + 300s);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 2);
+    auto& qb = sends[0].to == leg::b ? sends[0] : sends[1];
+    f.c.on_response(leg::b, qb.ref, response_b(qb.request, 491, "callee1"), f.t + 300s);
+    CHECK(f.take<b2b::send_request>(f.drain()).empty());
+    auto d = f.c.next_deadline();
+    REQUIRE(d);
+    // we placed leg B, so we own its Call-ID: 2.1 to 4 s
+    CHECK(*d >= f.t + 300s + 2100ms);
+    CHECK(*d <= f.t + 300s + 4000ms);
+    f.c.on_time(*d);
+    auto again = f.take<b2b::send_request>(f.drain());
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].to == leg::b);
+    CHECK(again[0].request.method() == msg::method_id::invite);
+    CHECK(again[0].request.cseq()->number == qb.request.cseq()->number + 1);
+}
+
+TEST_CASE("session timers relayed: the phones negotiate end to end, we only watch",
+          "[b2bua][call][session_timer]") {
+    b2b::call_config cfg;
+    cfg.timer_mode = b2b::session_timers::relay;
+    cfg.session_timer.interval = 1800s; // (not ours to use in relay mode)
+    fixture f{cfg};
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    auto inv = invite_a();
+    inv.add_header("Supported", "timer");
+    inv.add_header("Session-Expires", "120;refresher=uac");
+    f.c.start(parse(inv.serialize()), 1, d, f.t);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    f.invite_b = sends[0].request;
+    f.invite_b_ref = sends[0].ref;
+    CHECK(f.invite_b.header(msg::header_id::session_expires) == "120;refresher=uac");
+    CHECK(f.invite_b.header(msg::header_id::supported) == "timer");
+    auto ok = response_b(f.invite_b, 200, "callee1", sdp_b);
+    ok.add_header("Require", "timer");
+    ok.add_header("Session-Expires", "120;refresher=uac");
+    f.c.on_response(leg::b, f.invite_b_ref, parse(ok.serialize()), f.t);
+    auto rs = f.take<b2b::respond>(f.drain());
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].response.header(msg::header_id::session_expires) == "120;refresher=uac");
+    CHECK(rs[0].response.header(msg::header_id::require) == "timer");
+    // the caller refreshes at 60 s with a re-INVITE: relayed, its 2xx restarts the watch
+    auto reinv = from_a("INVITE", 102, sdp_a);
+    reinv.add_header("Session-Expires", "120;refresher=uac");
+    f.c.on_request(leg::a, 95, reinv, f.t + 60s);
+    sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].request.header(msg::header_id::session_expires) == "120;refresher=uac");
+    auto ok2 = response_b(sends[0].request, 200, "callee1", sdp_b);
+    ok2.add_header("Session-Expires", "120;refresher=uac");
+    f.c.on_response(leg::b, sends[0].ref, parse(ok2.serialize()), f.t + 60s);
+    f.drain();
+    // no refresh after that: the call ends 120 - 32 s later, on both legs, by us
+    f.c.on_time(f.t + 60s + 87s);
+    CHECK(f.take<b2b::send_request>(f.drain()).empty());
+    f.c.on_time(f.t + 60s + 88s);
+    auto byes = f.take<b2b::send_request>(f.drain());
+    REQUIRE(byes.size() == 2);
+    CHECK(byes[0].request.method() == msg::method_id::bye);
+    CHECK(byes[1].request.method() == msg::method_id::bye);
+}

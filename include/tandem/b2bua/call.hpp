@@ -32,6 +32,19 @@ using transaction::time_point;
 /// Who we are on one leg: its Call-ID and our tag (both new for leg B), and our Contact URI.
 using leg_identity = dialog::session_identity;
 
+/// How a B2BUA treats session timers (RFC 4028).
+enum class session_timers {
+    /// Each leg negotiates its own with us (`call_config::session_timer`); we refresh where we
+    /// are the refresher. A phone that vanishes is noticed even when neither asked for timers.
+    local,
+    /// The phones negotiate end to end: Session-Expires, Min-SE and the "timer" option tag
+    /// cross, their refreshes are relayed, and we only watch: a session not refreshed within
+    /// the interval a 2xx announced ends with BYE on both legs.
+    relay,
+    /// None: the headers cross as any others and nothing is watched.
+    off,
+};
+
 /// How a call runs, beyond its identities.
 struct call_config {
     /// How long an INVITE transaction outlives its 2xx (64*T1, RFC 6026): until then a 2xx may
@@ -43,6 +56,9 @@ struct call_config {
     /// re-INVITE with the session description it has), and end the call with BYE on both
     /// legs when a leg's session expires or its refresh fails. A zero interval: none.
     dialog::session_timer_config session_timer{};
+    /// Whether the legs' session timers are ours (`local`, with `session_timer`), the phones'
+    /// own that we watch (`relay`), or nobody's (`off`).
+    session_timers timer_mode = session_timers::local;
     /// The longest an answered call may last; then BYE on both legs. Zero: no limit.
     std::chrono::seconds max_duration{0};
     /// T1 (RFC 3261 17.1.1.1), for the retransmissions of reliable provisional responses.
@@ -119,11 +135,11 @@ public:
          std::chrono::milliseconds linger = std::chrono::milliseconds(64 * 500))
         : call(relay, std::move(a), std::move(b), policy, with_linger(linger)) {}
     call(Relay& relay, leg_identity a, leg_identity b, Policy* policy, const call_config& cfg)
-        : relay_(relay), policy_(policy),
-          max_duration_(cfg.max_duration), legs_{dialog::invite_session(dialog::invite_session::role::uas,
-                                                                        std::move(a), session_cfg(cfg), 1),
-                                                 dialog::invite_session(dialog::invite_session::role::uac,
-                                                                        std::move(b), session_cfg(cfg), 2)} {}
+        : relay_(relay), policy_(policy), max_duration_(cfg.max_duration),
+          timer_mode_(cfg.timer_mode), legs_{dialog::invite_session(dialog::invite_session::role::uas,
+                                                                    std::move(a), session_cfg(cfg), 1),
+                                             dialog::invite_session(dialog::invite_session::role::uac,
+                                                                    std::move(b), session_cfg(cfg), 2)} {}
 
     /// Leg A's INVITE (server transaction `ref`) and the policy's decision.
     void start(const message::message& invite, std::uint64_t ref, const decision& d, time_point now) {
@@ -200,6 +216,7 @@ public:
             body = raw;
             type = rsp.header(message::header_id::content_type);
         }
+        watch(rsp, now);
         at(p.to).respond(p.incoming_ref, p.request, timer_422 ? 500 : code, timer_422 ? "" : rsp.reason(),
                          std::move(extra), *body, type, now);
     }
@@ -308,6 +325,10 @@ public:
             max_end_at_.reset();
             if (state_ == state::confirmed) end_both("maximum duration", now);
         }
+        if (watch_at_ && *watch_at_ <= now) {
+            watch_at_.reset();
+            if (state_ == state::confirmed) end_both("session expired", now, session_expired_reason);
+        }
         for (leg l : {leg::a, leg::b}) {
             switch (at(l).on_time(now)) {
             case dialog::session_due::expired:
@@ -339,7 +360,8 @@ public:
     }
     std::optional<time_point> next_deadline() const noexcept {
         std::optional<time_point> d;
-        for (const auto& t : {no_answer_at_, max_end_at_, legs_[0].next_deadline(), legs_[1].next_deadline()})
+        for (const auto& t :
+             {no_answer_at_, max_end_at_, watch_at_, legs_[0].next_deadline(), legs_[1].next_deadline()})
             if (t && (!d || *t < *d)) d = t;
         return d;
     }
@@ -366,7 +388,21 @@ private:
         return c;
     }
     static dialog::session_config session_cfg(const call_config& c) {
-        return dialog::session_config{c.linger, c.t1, c.session_timer};
+        dialog::session_config s{c.linger, c.t1, c.session_timer};
+        if (c.timer_mode != session_timers::local) s.timer.interval = std::chrono::seconds(0);
+        return s;
+    }
+    // relay mode: a 2xx to an INVITE or UPDATE crossing with a Session-Expires restarts the
+    // watch; the end is the interval less the lesser of 32 s and a third of it (RFC 4028 10)
+    void watch(const message::message& ok, time_point now) {
+        if (timer_mode_ != session_timers::relay || ok.status() < 200 || ok.status() >= 300) return;
+        auto cs = ok.cseq();
+        if (!cs || (cs->method != message::method_id::invite && cs->method != message::method_id::update))
+            return;
+        auto v = dialog::parse_session_expires(ok.header(message::header_id::session_expires));
+        if (!v || !v->delta) return;
+        auto whole = std::chrono::seconds(std::max<std::uint32_t>(v->delta, 90));
+        watch_at_ = now + whole - std::min<std::chrono::seconds>(std::chrono::seconds(32), whole / 3);
     }
     dialog::invite_session& at(leg l) noexcept { return legs_[l == leg::a ? 0 : 1]; }
     const dialog::invite_session& at(leg l) const noexcept { return legs_[l == leg::a ? 0 : 1]; }
@@ -389,6 +425,7 @@ private:
         case state::ended:
             no_answer_at_.reset();
             max_end_at_.reset();
+            watch_at_.reset();
             route_.reset();
             for (auto& l : legs_) l.stop();
             if (session_) relay_.close(*session_);
@@ -487,6 +524,14 @@ private:
         for (const std::string& name : route.copy_headers)
             for (message::header_field f : invite_a->headers())
                 if (detail::same_header(f.name, name)) w.header(f.name, f.value);
+        if (timer_mode_ == session_timers::relay) {
+            // the phones negotiate their session timer end to end (RFC 4028, relayed)
+            for (message::header_field f : invite_a->headers())
+                if (f.id == message::header_id::session_expires || f.id == message::header_id::min_se)
+                    w.header(f.name, f.value);
+            for (auto h : {message::header_id::supported, message::header_id::require})
+                if (has_timer_tag(*invite_a, h)) w.header(message::to_string(h), "timer");
+        }
         s.append(route.extra_headers);
         w.finish(sdp, sdp.empty() ? std::string_view{} : std::string_view("application/sdp"));
         return message::message::parse(s);
@@ -520,6 +565,7 @@ private:
             }
             a().respond_invite(code, rsp.reason(), *sdp, crossing(rsp, leg::a), false, now);
             enter(state::confirmed, now);
+            watch(rsp, now);
             emit(call_event::kind::answered, code, {}, now);
             return;
         }
@@ -724,6 +770,14 @@ private:
         return detail::crossing_headers(m, at(to).timer().enabled() || at(other(to)).timer().enabled(),
                                         rules);
     }
+    static bool has_timer_tag(const message::message& m, message::header_id h) {
+        bool yes = false;
+        (void)m.for_each_element(h, [&](std::string_view t) {
+            yes = yes || message::detail::iequals(message::detail::trim(t), "timer");
+            return true;
+        });
+        return yes;
+    }
     static std::string reasons(const message::message& req) {
         std::string out;
         for (message::header_field f : req.headers())
@@ -765,7 +819,9 @@ private:
     Relay& relay_;
     Policy* policy_;
     std::chrono::seconds max_duration_{0};
-    dialog::invite_session legs_[2]; // leg A (we are its UAS), leg B (its UAC)
+    session_timers timer_mode_ = session_timers::local;
+    std::optional<time_point> watch_at_; // relay mode: when the phones' session ends unrefreshed
+    dialog::invite_session legs_[2];     // leg A (we are its UAS), leg B (its UAC)
     state state_ = state::calling;
     std::optional<typename Relay::session> session_;
     std::unique_ptr<route_decision> route_; // until answered: a 422 from leg B sends it again

@@ -31,6 +31,9 @@ struct service_config {
     /// callee that vanishes is noticed within this interval even when neither phone asked for
     /// timers, and the call ends with BYE on both legs. Zero: no session timers.
     dialog::session_timer_config session_timer{std::chrono::seconds(1800), std::chrono::seconds(90)};
+    /// Whose session timers they are: ours per leg (`local`, the default), the phones' that we
+    /// watch (`relay`), or none (`off`). See `session_timers`.
+    session_timers timer_mode = session_timers::local;
     /// The longest an answered call may last (BYE on both legs then). Zero: no limit.
     std::chrono::seconds max_duration{0};
     /// How long an asynchronous policy (`route_async`) may take to decide; then its
@@ -247,6 +250,7 @@ private:
         cc.linger =
             std::chrono::duration_cast<std::chrono::milliseconds>(64 * stack_.config().layer.timers.t1);
         cc.session_timer = cfg_.session_timer;
+        cc.timer_mode = cfg_.timer_mode;
         cc.max_duration = cfg_.max_duration;
         auto e = std::make_unique<entry>(relay_, a, b, &policy_, cc);
         auto from = in.request.from();

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -511,6 +512,7 @@ public:
         rel_.reset();
         held_.reset();
         tidy_at_.reset();
+        retry_at_.reset();
     }
 
     // ---- time ----
@@ -521,12 +523,17 @@ public:
             if (t && (!d || *t < *d)) d = t;
         };
         take(tidy_at_);
+        take(retry_at_);
         if (rel_) take(std::min(rel_->next, rel_->give_up));
         return d;
     }
 
     session_due on_time(time_point now) {
         if (tidy_at_ && *tidy_at_ <= now) tidy();
+        if (retry_at_ && *retry_at_ <= now) {
+            retry_at_.reset();
+            refresh(now);
+        }
         if (rel_) {
             if (rel_->give_up <= now) {
                 rel_.reset();
@@ -779,6 +786,10 @@ private:
                 refresh(now); // again, with the interval the peer asks for
             } else if (code == 408 || code == 481) {
                 info.over = true; // the peer lost the dialog (RFC 3261 12.2.1.2)
+            } else if (code == 491) {
+                // RFC 3261 14.1: glare; try again after a random while, 2.1-4 s if we chose the
+                // Call-ID (we placed this leg), else 0-2 s
+                retry_at_ = now + glare_backoff();
             }
             // any other failure: the session ends at its expiry unless a refresh gets through
             return info;
@@ -806,6 +817,16 @@ private:
         if (!ref) return; // an INVITE in progress: its 2xx refreshes the session
         refresh_ref_ = *ref;
         own_.push_back(*ref);
+    }
+
+    // RFC 3261 14.1's random wait after a 491, in 10 ms steps, drawn from our tag (itself
+    // random) and the number of tries: no clock, no global generator.
+    std::chrono::milliseconds glare_backoff() noexcept {
+        std::uint64_t h = std::hash<std::string>{}(id_.tag) ^ (0x9e3779b97f4a7c15ull * ++glare_tries_);
+        h ^= h >> 29;
+        auto steps = static_cast<std::int64_t>(h % 191); // 0..190 -> 0-1.9 s
+        return role_ == role::uac ? std::chrono::milliseconds(2100 + 10 * steps)
+                                  : std::chrono::milliseconds(10 * (steps + 1));
     }
 
     // 64*T1 after the last ACK: what a 2xx retransmission or a fork would need goes.
@@ -845,6 +866,8 @@ private:
     std::optional<held_provisional> held_;
     std::string last_sdp_;
     std::optional<time_point> tidy_at_;
+    std::optional<time_point> retry_at_; // a refresh again after 491 (RFC 3261 14.1)
+    std::uint64_t glare_tries_ = 0;
     std::vector<session_action> actions_;
     std::size_t next_action_ = 0;
 };
