@@ -534,13 +534,14 @@ public:
             retry_at_.reset();
             refresh(now);
         }
+        // (everything due is handled: nothing may stay in the past, or the driver would spin)
+        session_due due = session_due::nothing;
         if (rel_) {
             if (rel_->give_up <= now) {
                 rel_.reset();
                 held_.reset();
-                return session_due::prack_timeout;
-            }
-            if (rel_->next <= now) {
+                due = session_due::prack_timeout;
+            } else if (rel_->next <= now) {
                 // RFC 3262 3: again at T1, 2*T1, 4*T1...
                 rel_->interval *= 2;
                 rel_->next = now + rel_->interval;
@@ -549,10 +550,10 @@ public:
         }
         switch (timer_.on_time(now)) {
         case session_timer::due::refresh: refresh(now); break;
-        case session_timer::due::expired: return session_due::expired;
+        case session_timer::due::expired: due = session_due::expired; break;
         case session_timer::due::nothing: break;
         }
-        return session_due::nothing;
+        return due;
     }
 
     std::optional<session_action> poll() {
