@@ -296,3 +296,43 @@ TEST_CASE("INVITE with on_later_2xx: the caller ACKs; later 2xx (retransmission,
     peer.close();
     io.run_for(50ms);
 }
+
+TEST_CASE("a multi-homed stack answers from the address it was reached at", "[net][asio]") {
+    asio::io_context io;
+    stack server(io.get_executor(), fast_timers());
+    server.listen(*tandem::transport::parse_listen_spec("udp:127.0.0.1:0"));
+    server.listen(*tandem::transport::parse_listen_spec("udp:127.0.0.2:0"));
+    int acks = 0;
+    asio::co_spawn(io, server.run(), asio::detached);
+    asio::co_spawn(io, answer_all(&server, &acks), asio::detached);
+    // the second address: find its port by asking the stack which sockets it has
+    asio::ip::udp::socket probe(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    // (the first socket is local_address(udp); the second is found by binding order)
+    auto first = *server.local_address(tandem::transport::kind::udp);
+    CHECK(first.ip.to_string() == "127.0.0.1");
+    REQUIRE(server.udp_addresses().size() == 2);
+    auto second = server.udp_addresses()[1];
+    CHECK(second.ip.to_string() == "127.0.0.2");
+    std::string req =
+        "OPTIONS sip:b@127.0.0.2 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.1:" +
+        std::to_string(probe.local_endpoint().port()) +
+        ";branch=z9hG4bKmh1;rport\r\nMax-Forwards: 70\r\nTo: <sip:b@x>\r\nFrom: <sip:a@x>;tag=1\r\n"
+        "Call-ID: multihomed\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    probe.send_to(asio::buffer(req), asio::ip::udp::endpoint(second.ip, second.port));
+    char buf[2048];
+    asio::ip::udp::endpoint from;
+    bool got = false;
+    std::size_t n = 0;
+    probe.async_receive_from(asio::buffer(buf), from, [&](std::error_code ec, std::size_t k) {
+        got = !ec;
+        n = k;
+    });
+    run_until(io, got, 3000ms);
+    REQUIRE(got);
+    CHECK(std::string_view(buf, n).substr(0, 14) == "SIP/2.0 200 OK");
+    CHECK(from.address().to_string() == "127.0.0.2");
+    CHECK(from.port() == second.port);
+    server.stop();
+    io.run_for(50ms);
+}

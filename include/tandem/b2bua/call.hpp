@@ -417,6 +417,7 @@ private:
         case state::confirmed:
             no_answer_at_.reset();
             route_.reset();
+            std::string().swap(offer_b_); // (only a new attempt of leg B's INVITE needs it)
             answered_ = now;
             if (max_duration_.count() > 0) max_end_at_ = now + max_duration_;
             break;

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -127,8 +128,7 @@ private:
             std::erase_if(sent, [ref](const auto& p) { return p.first == ref; });
             if (sent.empty()) std::vector<std::pair<std::uint64_t, transaction::tx_id>>().swap(sent);
         }
-        std::unique_ptr<asio::steady_timer> timer;
-        transaction::time_point armed{}; // the deadline `timer` waits for
+        transaction::time_point armed{}; // the call's deadline in `deadlines_` ({} for none)
     };
 
     static transaction::time_point now() { return transaction::clock::now(); }
@@ -195,12 +195,13 @@ private:
 
     // The call and leg an in-dialog message belongs to (id 0: none). Leg A is known by the
     // caller's Call-ID and tag, leg B by our Call-ID.
-    std::pair<std::uint64_t, leg> find_call(const message::message& req) const {
+    std::pair<std::uint64_t, leg> find_call(const message::message& req) {
         auto from = req.from();
-        if (auto it = by_a_.find(a_key(req.call_id(), from ? from->tag() : std::string_view{}));
-            it != by_a_.end())
-            return {it->second, leg::a};
-        if (auto jt = by_b_.find(std::string(req.call_id())); jt != by_b_.end()) return {jt->second, leg::b};
+        // (the keys are written into one buffer kept for it: no allocation per request)
+        key_.assign(req.call_id()).append(1, '\x01').append(from ? from->tag() : std::string_view{});
+        if (auto it = by_a_.find(key_); it != by_a_.end()) return {it->second, leg::a};
+        key_.assign(req.call_id());
+        if (auto jt = by_b_.find(key_); jt != by_b_.end()) return {jt->second, leg::b};
         return {0, leg::a};
     }
 
@@ -372,6 +373,7 @@ private:
                 *a);
         }
         if (done) {
+            if (e.armed != transaction::time_point{}) deadlines_.erase({e.armed, id});
             by_a_.erase(e.a_key);
             by_b_.erase(e.b_key);
             invites_.erase(e.invite_tx);
@@ -381,21 +383,39 @@ private:
             return;
         }
         auto d = e.c.next_deadline();
-        if (d && (!e.timer || e.armed != *d)) {
-            if (!e.timer) e.timer = std::make_unique<asio::steady_timer>(stack_executor());
-            e.armed = *d;
-            e.timer->expires_at(*d);
-            e.timer->async_wait([this, id](std::error_code ec) {
-                if (ec) return;
-                auto c = calls_.find(id);
-                if (c == calls_.end()) return;
-                c->second->armed = {};
-                c->second->c.on_time(now());
-                drain(id);
-            });
-        } else if (!d && e.timer) {
-            e.timer.reset(); // an answered call waits for nothing: no timer kept for it
+        transaction::time_point next = d ? *d : transaction::time_point{};
+        if (next == e.armed) return;
+        if (e.armed != transaction::time_point{}) deadlines_.erase({e.armed, id});
+        e.armed = next;
+        if (!d) return;
+        deadlines_.insert({next, id});
+        if (next < wake_at_) arm(next);
+    }
+
+    // ---- one timer for every call: the calls' deadlines in one ordered set, one entry per call
+    // that waits for something (an established call costs a set node, not a timer object and a
+    // pending wait of its own).
+    void arm(transaction::time_point at) {
+        wake_at_ = at;
+        wake_.expires_at(at);
+        wake_.async_wait([this](std::error_code ec) {
+            if (ec) return;
+            wake_at_ = transaction::time_point::max();
+            fire();
+        });
+    }
+    void fire() {
+        auto t = now();
+        while (!deadlines_.empty() && deadlines_.begin()->first <= t) {
+            std::uint64_t id = deadlines_.begin()->second;
+            deadlines_.erase(deadlines_.begin());
+            auto c = calls_.find(id);
+            if (c == calls_.end()) continue;
+            c->second->armed = {};
+            c->second->c.on_time(t);
+            drain(id);
         }
+        if (!deadlines_.empty() && deadlines_.begin()->first < wake_at_) arm(deadlines_.begin()->first);
     }
 
     asio::any_io_executor stack_executor() { return stack_.get_executor(); }
@@ -449,6 +469,10 @@ private:
     net::stack_hooks before_; // the stack's hooks before ours: what is not for a call goes there
     std::mt19937_64 rng_{std::random_device{}()};
     std::unordered_map<std::uint64_t, std::unique_ptr<entry>> calls_;
+    std::set<std::pair<transaction::time_point, std::uint64_t>> deadlines_; // (when, call)
+    asio::steady_timer wake_{stack_.get_executor()};
+    transaction::time_point wake_at_ = transaction::time_point::max();
+    std::string key_; // find_call's lookup key
     std::unordered_map<std::string, std::uint64_t> by_a_;
     std::unordered_map<std::string, std::uint64_t> by_b_;
     std::unordered_map<transaction::tx_id, std::uint64_t> invites_;

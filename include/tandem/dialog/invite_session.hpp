@@ -179,7 +179,8 @@ public:
         bool reliable_1xx = reliable && status > 100 && status < 200;
         if (reliable_1xx && rel_) {
             // 3: not before the PRACK of the one in flight; the latest waits
-            held_ = held_provisional{status, std::string(reason), std::string(sdp), std::move(extra)};
+            held_ = std::make_unique<held_provisional>(
+                held_provisional{status, std::string(reason), std::string(sdp), std::move(extra)});
             return;
         }
         if (status > 100) extra = contact_line() + extra;
@@ -204,7 +205,8 @@ public:
             held_.reset();
             if (status < 300) timer_.on_2xx_sent(now);
         } else if (reliable_1xx) {
-            rel_ = reliable_provisional{*r, now + t1_, t1_, now + 64 * t1_, rseq_};
+            rel_ = std::make_unique<reliable_provisional>(
+                reliable_provisional{*r, now + t1_, t1_, now + 64 * t1_, rseq_});
         }
         push(session_respond{invite_ref_, std::move(*r)});
         if (status >= 200) invite_.reset(); // answered: not needed any more
@@ -622,9 +624,10 @@ private:
         return r;
     }
     void push(session_action a) {
-        if (timer_.enabled()) {
+        if (timer_.enabled() && !peer_update_) {
             // the last session description this leg got from us: a refresh by re-INVITE offers
-            // it again (RFC 4028 7.4, RFC 3264 8)
+            // it again (RFC 4028 7.4, RFC 3264 8); a peer that allows UPDATE is refreshed
+            // without one
             const message::message* m = nullptr;
             if (auto* r = std::get_if<session_respond>(&a))
                 m = &r->response;
@@ -650,6 +653,7 @@ private:
     void note_peer(const message::message& m) {
         if (m.has_header(message::header_id::allow))
             peer_update_ = has_tag(m, message::header_id::allow, "UPDATE");
+        if (peer_update_) std::string().swap(last_sdp_);
         peer_100rel_ = peer_100rel_ || has_tag(m, message::header_id::supported, "100rel") ||
                        has_tag(m, message::header_id::require, "100rel");
     }
@@ -863,8 +867,9 @@ private:
     bool peer_requires_100rel_ = false;
     bool offer_100rel_ = false;
     std::uint32_t rseq_ = 0;
-    std::optional<reliable_provisional> rel_;
-    std::optional<held_provisional> held_;
+    // (on the heap: only while a reliable 18x is in flight; a session is small otherwise)
+    std::unique_ptr<reliable_provisional> rel_;
+    std::unique_ptr<held_provisional> held_;
     std::string last_sdp_;
     std::optional<time_point> tidy_at_;
     std::optional<time_point> retry_at_; // a refresh again after 491 (RFC 3261 14.1)

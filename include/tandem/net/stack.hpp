@@ -121,6 +121,13 @@ public:
         return it->second->local_address();
     }
 
+    /// The bound addresses of the UDP transports, in the order they were bound.
+    std::vector<transport::address> udp_addresses() const {
+        std::vector<transport::address> out;
+        for (const auto& u : udp_) out.push_back(u->local_address());
+        return out;
+    }
+
     /// Runs the receive loops and the timer until `stop()`.
     asio::awaitable<void> run() {
         running_ = true;
@@ -238,7 +245,7 @@ public:
             // no connection to wait for: at once
             if (udp_.empty()) return;
             prepare(a, *hop);
-            layer_.send_request(a, flow_for(hop->transport, hop->to, 0), now());
+            layer_.send_request(a, flow_for(hop->transport, hop->to, 0, udp_socket_for(hop->to)), now());
             pump();
             return;
         }
@@ -310,12 +317,13 @@ private:
         transport::kind transport;
         transport::address remote;
         std::uint64_t connection = 0;
+        std::size_t socket = 0; // UDP: index in udp_
         bool operator==(const flow_key&) const = default;
     };
     struct flow_key_hash {
         std::size_t operator()(const flow_key& k) const noexcept {
-            std::size_t h =
-                std::hash<std::uint64_t>{}(k.connection) * 31u + static_cast<std::size_t>(k.transport);
+            std::size_t h = std::hash<std::uint64_t>{}(k.connection) * 31u +
+                            static_cast<std::size_t>(k.transport) + k.socket * 7919u;
             if (k.remote.ip.is_v4()) {
                 h = h * 1000003u + k.remote.ip.to_v4().to_uint();
             } else {
@@ -330,7 +338,22 @@ private:
         std::uint64_t connection = 0;
         flow_key key;               // in flow_ids_
         tx::time_point last_used{}; // flows unused for long are forgotten (see sweep_flows)
+        std::size_t socket = 0;     // UDP: which of udp_ sends
     };
+
+    // The UDP socket a datagram came in on (by its local address).
+    std::size_t udp_socket_at(const transport::address& local) const {
+        for (std::size_t i = 0; i < udp_.size(); ++i)
+            if (udp_[i]->local_address() == local) return i;
+        return 0;
+    }
+    // The UDP socket a request to `to` leaves from: the first of the destination's address
+    // family (IPv4 or IPv6), else the first.
+    std::size_t udp_socket_for(const transport::address& to) const {
+        for (std::size_t i = 0; i < udp_.size(); ++i)
+            if (udp_[i]->local_address().ip.is_v4() == to.ip.is_v4()) return i;
+        return 0;
+    }
 
     static tx::time_point now() { return tx::clock::now(); }
 
@@ -352,12 +375,15 @@ private:
     }
 
     // ---- flows: the core's opaque names for (transport, remote[, connection]) ----
-    tx::flow flow_for(transport::kind k, const transport::address& remote, std::uint64_t connection) {
-        flow_key key{k, remote, connection};
+    // `socket`: for UDP, which of our sockets the flow uses (a multi-homed host answers from the
+    // address it was reached at, and a peer that latches sees one address).
+    tx::flow flow_for(transport::kind k, const transport::address& remote, std::uint64_t connection,
+                      std::size_t socket = 0) {
+        flow_key key{k, remote, connection, socket};
         auto [it, inserted] = flow_ids_.try_emplace(key, 0);
         if (inserted) {
             it->second = ++last_flow_;
-            flows_[it->second] = flow_info{k, remote, connection, key, {}};
+            flows_[it->second] = flow_info{k, remote, connection, key, {}, socket};
             if (connection) conn_flows_[connection] = it->second;
         }
         flows_[it->second].last_used = now();
@@ -393,7 +419,8 @@ private:
         }
         transport::address reply_to = in.remote;
         if (m->is_request()) fix_via(*m, in, reply_to);
-        tx::flow f = flow_for(in.transport, reply_to, in.connection);
+        tx::flow f = flow_for(in.transport, reply_to, in.connection,
+                              in.transport == transport::kind::udp ? udp_socket_at(in.local) : 0);
         if (cfg_.log.enabled(logger::level::trace))
             tandem::log(cfg_.log, logger::level::trace, "recv {} from {}:\n{}",
                         in.transport == transport::kind::udp ? "udp" : "stream",
@@ -475,7 +502,7 @@ private:
             tandem::log(cfg_.log, logger::level::trace, "send to {}:\n{}", transport::to_string(f.remote),
                         t.bytes);
         if (f.transport == transport::kind::udp) {
-            if (!udp_.empty()) (void)udp_.front()->send(t.bytes, f.remote);
+            if (f.socket < udp_.size()) (void)udp_[f.socket]->send(t.bytes, f.remote);
         } else if (auto s = streams_.find(f.transport); s != streams_.end()) {
             if (s->second->send(f.connection, std::string(t.bytes))) {
                 // the connection is gone: 18.2.2 says open a new one to the same address for a
@@ -616,7 +643,7 @@ private:
     asio::awaitable<result<tx::flow>> open_flow(next_hop_t& h) {
         if (h.transport == transport::kind::udp) {
             if (udp_.empty()) co_return make_error_code(transport_errc::connect_failed);
-            co_return flow_for(h.transport, h.to, 0);
+            co_return flow_for(h.transport, h.to, 0, udp_socket_for(h.to));
         }
         auto& s = stream(h.transport);
         auto c = co_await s.connect(h.to, h.server_name);
@@ -629,8 +656,12 @@ private:
             std::string via = "SIP/2.0/";
             via += transport::to_string(h.transport);
             via += ' ';
-            auto local =
-                local_address(h.transport == transport::kind::udp ? transport::kind::udp : h.transport);
+            // (UDP: the address of the socket it leaves from, RFC 3261 18.1.1)
+            std::optional<transport::address> local;
+            if (h.transport == transport::kind::udp && !udp_.empty())
+                local = udp_[udp_socket_for(h.to)]->local_address();
+            else
+                local = local_address(h.transport);
             if (!local) local = local_address(transport::kind::udp);
             via += local ? transport::to_string(*local) : std::string("0.0.0.0");
             via += ";branch=" + layer_.new_branch() + ";rport";
