@@ -10,6 +10,8 @@
 #include <tandem/b2bua/call.hpp>
 #include <tandem/message/serializer.hpp>
 
+#include "reader.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,23 +28,7 @@ namespace {
 const std::string sdp = "v=0\r\no=a 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
                         "m=audio 4000 RTP/AVP 0\r\n";
 
-struct reader {
-    const std::uint8_t* p;
-    std::size_t n;
-    bool empty() const { return n == 0; }
-    std::uint8_t byte() {
-        if (!n) return 0;
-        --n;
-        return *p++;
-    }
-    std::string_view bytes(std::size_t k) {
-        k = std::min(k, n);
-        std::string_view s(reinterpret_cast<const char*>(p), k);
-        p += k;
-        n -= k;
-        return s;
-    }
-};
+using tandem::fuzz::reader;
 
 msg::parse_options lenient() {
     msg::parse_options o;

@@ -7,6 +7,8 @@
 #include <tandem/message/serializer.hpp>
 #include <tandem/transaction/layer.hpp>
 
+#include "reader.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,23 +39,7 @@ const char* const templates[] = {
     "From: <sip:a@x>;tag=1\r\nCall-ID: c4\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
 };
 
-struct reader {
-    const std::uint8_t* p;
-    std::size_t n;
-    bool empty() const { return n == 0; }
-    std::uint8_t byte() {
-        if (!n) return 0;
-        --n;
-        return *p++;
-    }
-    std::string_view bytes(std::size_t k) {
-        k = std::min(k, n);
-        std::string_view s(reinterpret_cast<const char*>(p), k);
-        p += k;
-        n -= k;
-        return s;
-    }
-};
+using tandem::fuzz::reader;
 
 void drain(tx::layer& l, std::vector<tx::tx_id>& server, tx::time_point now) {
     while (auto e = l.poll()) {

@@ -104,12 +104,13 @@ struct fixture {
     std::uint64_t invite_b_ref = 0;
 
     // Leg A's INVITE arrives and is routed: returns the leg-B INVITE.
-    void start(std::chrono::milliseconds no_answer = 0ms) {
+    void start(std::chrono::milliseconds no_answer = 0ms) { start_with(invite_a(), no_answer); }
+    void start_with(const msg::message& invite, std::chrono::milliseconds no_answer = 0ms) {
         b2b::route_decision d;
         d.request_uri = "sip:+15551234@198.51.100.20:5070";
         d.copy_headers = {"Subject"};
         d.no_answer_timeout = no_answer;
-        c.start(invite_a(), 1, d, t);
+        c.start(invite, 1, d, t);
         auto as = drain();
         auto rs = take<b2b::respond>(as);
         REQUIRE(rs.size() == 1);
@@ -1223,14 +1224,7 @@ msg::message reliable_b(const msg::message& invite_b, int code, std::uint32_t rs
 TEST_CASE("100rel across legs: leg B's reliable 183 reaches leg A reliably, PRACK relayed",
           "[b2bua][call][prack]") {
     fixture f;
-    b2b::route_decision d;
-    d.request_uri = "sip:+15551234@198.51.100.20:5070";
-    f.c.start(invite_a_with("Supported", "100rel, timer"), 1, d, f.t);
-    auto as = f.drain();
-    auto sends = f.take<b2b::send_request>(as);
-    REQUIRE(sends.size() == 1);
-    f.invite_b = sends[0].request;
-    f.invite_b_ref = sends[0].ref;
+    f.start_with(invite_a_with("Supported", "100rel, timer"));
     CHECK(f.invite_b.header(msg::header_id::supported).find("100rel") != std::string::npos);
 
     f.c.on_response(leg::b, f.invite_b_ref, reliable_b(f.invite_b, 183, 7, sdp_b), f.t);
@@ -1253,7 +1247,7 @@ TEST_CASE("100rel across legs: leg B's reliable 183 reaches leg A reliably, PRAC
     auto prack = from_a("PRACK", 102);
     prack.add_header("RAck", "1 101 INVITE");
     f.c.on_request(leg::a, 60, prack, f.t + 600ms);
-    sends = f.take<b2b::send_request>(f.drain());
+    auto sends = f.take<b2b::send_request>(f.drain());
     REQUIRE(sends.size() == 1);
     CHECK(sends[0].to == leg::b);
     CHECK(sends[0].request.method() == msg::method_id::prack);
@@ -1314,13 +1308,7 @@ TEST_CASE("100rel: a caller without it gets a plain 183; we PRACK leg B here", "
 TEST_CASE("100rel: a caller that requires it gets every 18x reliably; its PRACK answered here",
           "[b2bua][call][prack]") {
     fixture f;
-    b2b::route_decision d;
-    d.request_uri = "sip:+15551234@198.51.100.20:5070";
-    f.c.start(invite_a_with("Require", "100rel"), 1, d, f.t);
-    auto sends = f.take<b2b::send_request>(f.drain());
-    REQUIRE(sends.size() == 1);
-    f.invite_b = sends[0].request;
-    f.invite_b_ref = sends[0].ref;
+    f.start_with(invite_a_with("Require", "100rel"));
     f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 180), f.t);
     f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 183, "callee1", sdp_b), f.t);
     auto rs = f.take<b2b::respond>(f.drain());
@@ -1346,13 +1334,7 @@ TEST_CASE("100rel: a caller that requires it gets every 18x reliably; its PRACK 
 
 TEST_CASE("100rel: no PRACK from leg A within 64*T1: 504 there, CANCEL on leg B", "[b2bua][call][prack]") {
     fixture f;
-    b2b::route_decision d;
-    d.request_uri = "sip:+15551234@198.51.100.20:5070";
-    f.c.start(invite_a_with("Require", "100rel"), 1, d, f.t);
-    auto sends = f.take<b2b::send_request>(f.drain());
-    REQUIRE(sends.size() == 1);
-    f.invite_b = sends[0].request;
-    f.invite_b_ref = sends[0].ref;
+    f.start_with(invite_a_with("Require", "100rel"));
     f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 180), f.t);
     f.drain();
     int retransmissions = 0;
@@ -1558,4 +1540,22 @@ TEST_CASE("session timers relayed: the phones negotiate end to end, we only watc
     REQUIRE(byes.size() == 2);
     CHECK(byes[0].request.method() == msg::method_id::bye);
     CHECK(byes[1].request.method() == msg::method_id::bye);
+}
+
+TEST_CASE("a BYE from the caller in the early dialog: 200, 487 to its INVITE, CANCEL on leg B",
+          "[b2bua][call]") {
+    fixture f;
+    f.start();
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 180), f.t);
+    f.drain();
+    f.c.on_request(leg::a, 96, from_a("BYE", 102), f.t + 1s);
+    auto as = f.drain();
+    std::vector<int> statuses;
+    for (auto& r : f.take<b2b::respond>(as)) statuses.push_back(r.response.status());
+    std::sort(statuses.begin(), statuses.end());
+    CHECK(statuses == std::vector<int>{200, 487});
+    CHECK(f.take<b2b::cancel_request>(as).size() == 1);
+    // leg B's 487 ends the call
+    f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 487), f.t + 2s);
+    CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
 }

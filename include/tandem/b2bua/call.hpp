@@ -185,7 +185,7 @@ public:
     void on_response(leg from, std::uint64_t ref, const message::message& rsp, time_point now) {
         bool initial = from == leg::b && ref == b().invite_ref();
         auto info = at(from).on_response(ref, rsp, now);
-        if (info.over) return session_over(from, now);
+        if (info.over) return session_over(now);
         if (!info.for_owner) return;
         if (initial) return on_invite_response(rsp, info, now);
         int code = rsp.status();
@@ -229,7 +229,7 @@ public:
             if (state_ == state::cancelling) return finish(now);
             return fail(timeout ? 408 : 503, {}, {}, timeout ? "timeout" : "transport failure", now);
         }
-        if (at(from).on_failure(ref)) return session_over(from, now);
+        if (at(from).on_failure(ref)) return session_over(now);
         if (auto it = relayed_.find(ref); it != relayed_.end()) {
             pending_relay p = it->second;
             relayed_.erase(it);
@@ -302,6 +302,12 @@ public:
         if (info.what == dialog::request_info::verdict::bye) {
             // BYE ends both legs (RFC 3261 15): 200 here (sent), BYE there with its Reason
             abandon_relays(now);
+            if (ringing() && from == leg::a) {
+                // the caller ends its early dialog (RFC 3261 15): its INVITE gets 487 (15.1.2)
+                // and leg B a CANCEL
+                a().respond_invite(487, {}, {}, {}, false, now);
+                return cancel_b("caller BYE", 487, now);
+            }
             return send_bye(other(from), from == leg::a ? "caller BYE" : "callee BYE", now, reasons(req));
         }
         if (local_) return local_request(from, ref, req, now);
@@ -531,7 +537,7 @@ private:
                 if (f.id == message::header_id::session_expires || f.id == message::header_id::min_se)
                     w.header(f.name, f.value);
             for (auto h : {message::header_id::supported, message::header_id::require})
-                if (has_timer_tag(*invite_a, h)) w.header(message::to_string(h), "timer");
+                if (invite_a->has_element(h, "timer")) w.header(message::to_string(h), "timer");
         }
         s.append(route.extra_headers);
         w.finish(sdp, sdp.empty() ? std::string_view{} : std::string_view("application/sdp"));
@@ -551,7 +557,6 @@ private:
             if (code >= 200 && state_ == state::cancelling) finish(now);
             return;
         }
-        std::string_view tag = rsp.to() ? rsp.to()->tag() : std::string_view{};
         auto sdp = rewrite(leg::b, info.sdp, !offer_b_.empty());
         if (code < 200) return on_provisional(rsp, info, sdp, now);
         if (code < 300) {
@@ -570,7 +575,6 @@ private:
             emit(call_event::kind::answered, code, {}, now);
             return;
         }
-        (void)tag;
         if (info.resend && route_ && attempts_ < max_attempts) {
             // RFC 4028 7.4: again, with the interval leg B asks for at least
             route_decision again = *route_;
@@ -689,11 +693,10 @@ private:
     // ---- the end ----
 
     // A session is over by itself (its last BYE was answered, or its peer lost the dialog).
-    void session_over(leg from, time_point now) {
+    void session_over(time_point now) {
         if (state_ == state::ending || state_ == state::ended) return finish_if_done(now);
         // the peer lost the dialog or does not answer our refresh (RFC 4028 10)
         end_both("session refresh failed", now, session_expired_reason);
-        (void)from;
     }
 
     void end_both(std::string_view cause, time_point now, std::string_view reason = {}) {
@@ -770,14 +773,6 @@ private:
         }
         return detail::crossing_headers(m, at(to).timer().enabled() || at(other(to)).timer().enabled(),
                                         rules);
-    }
-    static bool has_timer_tag(const message::message& m, message::header_id h) {
-        bool yes = false;
-        (void)m.for_each_element(h, [&](std::string_view t) {
-            yes = yes || message::detail::iequals(message::detail::trim(t), "timer");
-            return true;
-        });
-        return yes;
     }
     static std::string reasons(const message::message& req) {
         std::string out;

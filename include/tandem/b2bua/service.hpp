@@ -86,9 +86,12 @@ public:
     asio::awaitable<void> run() {
         while (true) {
             auto r = co_await stack_.next_request();
-            if (!r) co_return;
+            if (!r) break;
             dispatch(std::move(*r));
         }
+        // the stack stopped: the calls' clock stops too (nothing keeps the executor busy)
+        stopped_ = true;
+        wake_.cancel();
     }
 
     /// Ends every call (BYE for answered ones; 480 + CANCEL for ringing ones).
@@ -374,6 +377,7 @@ private:
         }
         if (done) {
             if (e.armed != transaction::time_point{}) deadlines_.erase({e.armed, id});
+            idle_if_nothing_waits();
             by_a_.erase(e.a_key);
             by_b_.erase(e.b_key);
             invites_.erase(e.invite_tx);
@@ -387,7 +391,7 @@ private:
         if (next == e.armed) return;
         if (e.armed != transaction::time_point{}) deadlines_.erase({e.armed, id});
         e.armed = next;
-        if (!d) return;
+        if (!d) return idle_if_nothing_waits();
         deadlines_.insert({next, id});
         if (next < wake_at_) arm(next);
     }
@@ -396,6 +400,7 @@ private:
     // that waits for something (an established call costs a set node, not a timer object and a
     // pending wait of its own).
     void arm(transaction::time_point at) {
+        if (stopped_) return;
         wake_at_ = at;
         wake_.expires_at(at);
         wake_.async_wait([this](std::error_code ec) {
@@ -416,6 +421,12 @@ private:
             drain(id);
         }
         if (!deadlines_.empty() && deadlines_.begin()->first < wake_at_) arm(deadlines_.begin()->first);
+    }
+    // No call waits for anything: no wait stays pending (an idle service keeps nothing busy).
+    void idle_if_nothing_waits() {
+        if (!deadlines_.empty() || wake_at_ == transaction::time_point::max()) return;
+        wake_at_ = transaction::time_point::max();
+        wake_.cancel();
     }
 
     asio::any_io_executor stack_executor() { return stack_.get_executor(); }
@@ -472,6 +483,7 @@ private:
     std::set<std::pair<transaction::time_point, std::uint64_t>> deadlines_; // (when, call)
     asio::steady_timer wake_{stack_.get_executor()};
     transaction::time_point wake_at_ = transaction::time_point::max();
+    bool stopped_ = false;
     std::string key_; // find_call's lookup key
     std::unordered_map<std::string, std::uint64_t> by_a_;
     std::unordered_map<std::string, std::uint64_t> by_b_;

@@ -162,7 +162,7 @@ public:
         invite_cseq_ = invite.cseq() ? invite.cseq()->number : 0;
         (void)oa_.on_incoming(invite);
         note_peer(invite);
-        peer_requires_100rel_ = has_tag(invite, message::header_id::require, "100rel");
+        peer_requires_100rel_ = invite.has_element(message::header_id::require, "100rel");
         return timer_.check_request(invite);
     }
 
@@ -641,21 +641,13 @@ private:
     }
     std::string contact_line() const { return "Contact: <" + id_.contact + ">\r\n"; }
 
-    static bool has_tag(const message::message& m, message::header_id h, std::string_view tag) {
-        bool found = false;
-        (void)m.for_each_element(h, [&](std::string_view t) {
-            found = found || message::detail::iequals(message::detail::trim(t), tag);
-            return true;
-        });
-        return found;
-    }
     // What the peer said it can do, in its INVITE or its answer to ours.
     void note_peer(const message::message& m) {
         if (m.has_header(message::header_id::allow))
-            peer_update_ = has_tag(m, message::header_id::allow, "UPDATE");
+            peer_update_ = m.has_element(message::header_id::allow, "UPDATE");
         if (peer_update_) std::string().swap(last_sdp_);
-        peer_100rel_ = peer_100rel_ || has_tag(m, message::header_id::supported, "100rel") ||
-                       has_tag(m, message::header_id::require, "100rel");
+        peer_100rel_ = peer_100rel_ || m.has_element(message::header_id::supported, "100rel") ||
+                       m.has_element(message::header_id::require, "100rel");
     }
 
     void reply(const message::message& req, std::uint64_t ref, int status, std::string extra = {},
@@ -691,7 +683,7 @@ private:
             } else if (f->d) {
                 (void)f->d->on_response(rsp);
             }
-            if (code < 200 && has_tag(rsp, message::header_id::require, "100rel")) {
+            if (code < 200 && rsp.has_element(message::header_id::require, "100rel")) {
                 // RFC 3262 4: in RSeq order; a retransmission is discarded
                 auto rseq = message::parse_delta_seconds(rsp.header(message::header_id::rseq));
                 if (!rseq || (f->rseq && *rseq <= f->rseq)) return info;

@@ -170,7 +170,8 @@ public:
         if (auto m = parse_session_expires(req.header(message::header_id::min_se)); m)
             interval = std::max(interval, std::min(m->delta, max_interval));
         interval = std::max(interval, min_se());
-        bool uac_supports = has_timer_tag(req);
+        bool uac_supports = req.has_element(message::header_id::supported, "timer") ||
+                            req.has_element(message::header_id::require, "timer");
         // 9: a refresher named in the request is kept; without one, the UAS chooses (us); a UAC
         // that does not support timers cannot refresh, so we do.
         bool uac_refreshes = uac_supports && message::detail::iequals(who, "uac");
@@ -218,16 +219,6 @@ public:
     static constexpr std::uint32_t max_interval = 86400;
 
 private:
-    static bool has_timer_tag(const message::message& m) {
-        bool found = false;
-        auto look = [&](std::string_view tag) {
-            if (message::detail::iequals(message::detail::trim(tag), "timer")) found = true;
-            return true;
-        };
-        (void)m.for_each_element(message::header_id::supported, look);
-        (void)m.for_each_element(message::header_id::require, look);
-        return found;
-    }
     static std::uint32_t seconds(std::chrono::seconds s) noexcept {
         return static_cast<std::uint32_t>(std::clamp<std::int64_t>(s.count(), 0, max_interval));
     }

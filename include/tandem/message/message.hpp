@@ -180,6 +180,12 @@ public:
         }
         return true;
     }
+    /// True when a list header (Supported, Require, Allow, ...) has the element `token`,
+    /// compared case-insensitively ("timer", "100rel", "UPDATE").
+    bool has_element(header_id id, std::string_view token) const {
+        return !for_each_element(
+            id, [token](std::string_view e) { return !detail::iequals(detail::trim(e), token); });
+    }
     /// @}
 
     /// @name Typed access to the common headers (parsed on each call, no allocation)
