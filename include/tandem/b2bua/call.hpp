@@ -17,6 +17,7 @@
 #include <tandem/transaction/timers.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -465,6 +466,8 @@ private:
     }
     void push(action act) {
         collect(); // what the sessions did first
+        // the owner drains after every input: a queue this long is a loop in the code, not load
+        assert(actions_.size() - next_action_ < dialog::max_queued_actions);
         actions_.push_back(std::move(act));
     }
 

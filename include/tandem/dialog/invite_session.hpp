@@ -15,6 +15,7 @@
 #include <tandem/transaction/timers.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -70,6 +71,9 @@ struct session_cancel {
 };
 using session_action = std::variant<session_send, session_ack, session_respond, session_cancel>;
 /// @}
+
+/// The most actions a session or a call queues between two drains (an assertion: more is a bug).
+inline constexpr std::size_t max_queued_actions = 4096;
 
 /// What a response to one of our requests means to the owner of the session.
 struct response_info {
@@ -637,6 +641,8 @@ private:
                 m = &k->ack;
             if (m && !message::find_sdp(*m).empty()) last_sdp_ = std::string(message::find_sdp(*m));
         }
+        // the owner drains after every input: a queue this long is a loop in the code, not load
+        assert(actions_.size() - next_action_ < max_queued_actions);
         actions_.push_back(std::move(a));
     }
     std::string contact_line() const { return "Contact: <" + id_.contact + ">\r\n"; }
