@@ -504,7 +504,7 @@ public:
         out_.clear();
     }
 
-/// The checks incoming requests must pass (RFC 3261 8.2, 16.3), for a user of the layer that
+    /// The checks incoming requests must pass (RFC 3261 8.2, 16.3), for a user of the layer that
     /// needs others than it was made with (a B2BUA accepts any body type, answers Max-Forwards 0).
     message::validation_options& validation() noexcept { return cfg_.validation; }
 
