@@ -29,11 +29,12 @@ msg::message parse(const std::string& s) {
     return std::move(*m);
 }
 
-msg::message our_invite() {
+// Leg B's INVITE as its owner builds it, with the session's own header lines.
+msg::message our_invite(const invite_session& s) {
     return parse("INVITE sip:bob@198.51.100.20 SIP/2.0\r\nMax-Forwards: 70\r\n"
                  "From: <sip:alice@203.0.113.5>;tag=ours\r\nTo: <sip:bob@203.0.113.5>\r\n"
-                 "Call-ID: b-leg@203.0.113.5\r\nCSeq: 1 INVITE\r\nContact: <sip:b2bua@203.0.113.5>\r\n"
-                 "Content-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n");
+                 "Call-ID: b-leg@203.0.113.5\r\nCSeq: 1 INVITE\r\nContact: <sip:b2bua@203.0.113.5>\r\n" +
+                 s.invite_headers() + "Content-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n");
 }
 
 msg::message their_invite(const std::string& extra = {}) {
@@ -73,7 +74,7 @@ TEST_CASE("UAC: forks get early dialogs; the first 2xx wins, the others are ACKe
     invite_session s(invite_session::role::uac, {"b-leg@203.0.113.5", "ours", "sip:b2bua@203.0.113.5"}, {},
                      2);
     sink k;
-    std::uint64_t ref = s.send_invite(our_invite());
+    std::uint64_t ref = s.send_invite(our_invite(s));
     CHECK(ref == 2);
     k.drain(s);
     auto sent = k.take<session_send>();
@@ -130,7 +131,7 @@ TEST_CASE("UAC: reliable provisional responses in RSeq order, PRACKed in their f
                      2);
     sink k;
     s.offer_100rel(true);
-    std::uint64_t ref = s.send_invite(our_invite());
+    std::uint64_t ref = s.send_invite(our_invite(s));
     k.drain(s);
     auto sent = k.take<session_send>();
     REQUIRE(sent.size() == 1);

@@ -140,3 +140,13 @@ TEST_CASE("can_respond needs a routable top Via", "[message][validate]") {
     m = message::parse("OPTIONS sip:a@b SIP/2.0\r\nTo: <sip:a@b>\r\n\r\n", p);
     CHECK_FALSE(can_respond(*m));
 }
+
+TEST_CASE("RAck values (RFC 3262 7.2)", "[message][rack]") {
+    auto r = tandem::message::parse_rack(" 776656 1 INVITE ");
+    REQUIRE(r);
+    CHECK(r->rseq == 776656);
+    CHECK(r->cseq == 1);
+    CHECK(r->method == "INVITE");
+    for (std::string_view bad : {"", "1", "1 2", "x 1 INVITE", "1 2 INVITE extra", "99999999999 1 INVITE"})
+        CHECK_FALSE(tandem::message::parse_rack(bad));
+}

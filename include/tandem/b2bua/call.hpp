@@ -409,7 +409,7 @@ private:
         auto v = dialog::parse_session_expires(ok.header(message::header_id::session_expires));
         if (!v || !v->delta) return;
         auto whole = std::chrono::seconds(std::max<std::uint32_t>(v->delta, 90));
-        watch_at_ = now + whole - std::min<std::chrono::seconds>(std::chrono::seconds(32), whole / 3);
+        watch_at_ = now + dialog::session_timer::end_after(whole);
     }
     dialog::invite_session& at(leg l) noexcept { return legs_[l == leg::a ? 0 : 1]; }
     const dialog::invite_session& at(leg l) const noexcept { return legs_[l == leg::a ? 0 : 1]; }
@@ -487,10 +487,10 @@ private:
 
     // Sends leg B's INVITE (again, after a failure, with the next CSeq) along `route`.
     bool place_b(const route_decision& route, time_point now) {
-        auto inv = build_invite_b(route, offer_b_, ++attempts_);
-        if (!inv) return false;
         // 100rel is offered to leg B when leg A can take reliable 18x across (RFC 3262)
         b().offer_100rel(a().peer_supports_100rel());
+        auto inv = build_invite_b(route, offer_b_, ++attempts_);
+        if (!inv) return false;
         b().send_invite(std::move(*inv));
         enter(state::calling, now);
         emit(call_event::kind::attempt, 0, {}, now);
@@ -543,6 +543,7 @@ private:
                 if (invite_a->has_element(h, "timer")) w.header(message::to_string(h), "timer");
         }
         s.append(route.extra_headers);
+        s.append(b().invite_headers());
         w.finish(sdp, sdp.empty() ? std::string_view{} : std::string_view("application/sdp"));
         return message::message::parse(s);
     }

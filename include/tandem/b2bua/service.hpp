@@ -151,10 +151,10 @@ private:
         return a ? transport::to_string(*a) : std::string("127.0.0.1");
     }
 
-    static std::string a_key(std::string_view call_id, std::string_view caller_tag) {
-        std::string k(call_id);
-        k.append(1, '\x01').append(caller_tag);
-        return k;
+    // Leg A's key: the caller's Call-ID and tag, written into `out` (find_call reuses one
+    // buffer for it: no allocation per request).
+    static std::string& a_key(std::string& out, std::string_view call_id, std::string_view caller_tag) {
+        return out.assign(call_id).append(1, '\x01').append(caller_tag);
     }
 
     void ladder(std::uint64_t id, leg l, bool inbound, const message::message& m) {
@@ -200,9 +200,9 @@ private:
     // caller's Call-ID and tag, leg B by our Call-ID.
     std::pair<std::uint64_t, leg> find_call(const message::message& req) {
         auto from = req.from();
-        // (the keys are written into one buffer kept for it: no allocation per request)
-        key_.assign(req.call_id()).append(1, '\x01').append(from ? from->tag() : std::string_view{});
-        if (auto it = by_a_.find(key_); it != by_a_.end()) return {it->second, leg::a};
+        if (auto it = by_a_.find(a_key(key_, req.call_id(), from ? from->tag() : std::string_view{}));
+            it != by_a_.end())
+            return {it->second, leg::a};
         key_.assign(req.call_id());
         if (auto jt = by_b_.find(key_); jt != by_b_.end()) return {jt->second, leg::b};
         return {0, leg::a};
@@ -258,7 +258,7 @@ private:
         cc.max_duration = cfg_.max_duration;
         auto e = std::make_unique<entry>(relay_, a, b, &policy_, cc);
         auto from = in.request.from();
-        e->a_key = a_key(a.call_id, from ? from->tag() : std::string_view{});
+        a_key(e->a_key, a.call_id, from ? from->tag() : std::string_view{});
         e->b_key = b.call_id;
         e->invite_tx = in.tx;
         by_a_[e->a_key] = id;

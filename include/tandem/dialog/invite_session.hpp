@@ -227,8 +227,9 @@ public:
      */
     std::optional<sdp::oa_result> on_prack(const message::message& prack, time_point now) {
         if (!rel_ || !dialog_) return std::nullopt;
-        auto rack = parse_rack(prack.header(message::header_id::rack));
-        if (!rack || rack->rseq != rel_->rseq || rack->cseq != invite_cseq_) return std::nullopt;
+        auto rack = message::parse_rack(prack.header(message::header_id::rack));
+        if (!rack || rack->rseq != rel_->rseq || rack->cseq != invite_cseq_ || rack->method != "INVITE")
+            return std::nullopt;
         if (dialog_->on_request(prack)) return std::nullopt; // out of order
         sdp::oa_result sdp_role = oa_.on_incoming(prack);
         rel_.reset();
@@ -242,25 +243,21 @@ public:
 
     // ---- the initial INVITE, UAC side ----
 
-    /// Sends leg B's INVITE (built by the owner: Request-URI, From, To, Call-ID, CSeq,
-    /// Contact, body); the session adds its session timer and, with `offer_100rel`,
-    /// `Supported: 100rel`. Sending it again (a retry after 422 or elsewhere) is the same call
-    /// with the next CSeq. Returns its ref.
-    std::uint64_t send_invite(message::message invite) {
-        // one Supported header with every option tag we offer
+    /// The header lines leg B's INVITE carries for this session, for its builder to write:
+    /// our session timer (RFC 4028) and one Supported with every option tag we offer
+    /// ("timer", and "100rel" with `offer_100rel`, RFC 3262 4).
+    std::string invite_headers() const {
         std::string tags = timer_.enabled() ? "timer" : "";
         if (offer_100rel_) tags += tags.empty() ? "100rel" : ", 100rel";
-        std::string extra = timer_.request_headers(false);
-        if (!tags.empty()) extra += "Supported: " + tags + "\r\n";
-        for (std::size_t pos = 0; pos < extra.size();) {
-            std::size_t eol = extra.find("\r\n", pos);
-            std::size_t colon = extra.find(':', pos);
-            if (eol == std::string::npos || colon > eol) break;
-            invite.add_header(
-                std::string_view(extra).substr(pos, colon - pos),
-                message::detail::trim(std::string_view(extra).substr(colon + 1, eol - colon - 1)));
-            pos = eol + 2;
-        }
+        std::string lines = timer_.request_headers(false);
+        if (!tags.empty()) lines += "Supported: " + tags + "\r\n";
+        return lines;
+    }
+
+    /// Sends leg B's INVITE (built by the owner with `invite_headers()`: Request-URI, From,
+    /// To, Call-ID, CSeq, Contact, body). Sending it again (a retry after 422 or elsewhere) is
+    /// the same call with the next CSeq. Returns its ref.
+    std::uint64_t send_invite(message::message invite) {
         (void)oa_.on_outgoing(invite);
         invite_cseq_ = invite.cseq() ? invite.cseq()->number : 0;
         invite_ = std::make_unique<message::message>(invite);
@@ -571,24 +568,6 @@ public:
             next_action_ = 0;
         }
         return a;
-    }
-
-    /// RAck (RFC 3262 7.2): `response-num CSeq-num Method`.
-    struct rack_value {
-        std::uint32_t rseq = 0;
-        std::uint32_t cseq = 0;
-    };
-    static std::optional<rack_value> parse_rack(std::string_view v) {
-        v = message::detail::trim(v);
-        std::size_t sp = v.find_first_of(" \t");
-        if (sp == std::string_view::npos) return std::nullopt;
-        auto rseq = message::parse_delta_seconds(v.substr(0, sp));
-        v = message::detail::trim(v.substr(sp));
-        sp = v.find_first_of(" \t");
-        if (sp == std::string_view::npos || !rseq) return std::nullopt;
-        auto cseq = message::parse_delta_seconds(v.substr(0, sp));
-        if (!cseq) return std::nullopt;
-        return rack_value{static_cast<std::uint32_t>(*rseq), static_cast<std::uint32_t>(*cseq)};
     }
 
 private:

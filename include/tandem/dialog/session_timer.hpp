@@ -215,6 +215,12 @@ public:
         expire_at_.reset();
     }
 
+    /// When the side that does not refresh ends a session of `interval` (RFC 4028 10): before
+    /// the interval runs out, by the lesser of 32 s and a third of it.
+    static std::chrono::seconds end_after(std::chrono::seconds interval) noexcept {
+        return interval - std::min<std::chrono::seconds>(std::chrono::seconds(32), interval / 3);
+    }
+
     /// The largest interval we adopt from a peer's 422 or Min-SE (a day).
     static constexpr std::uint32_t max_interval = 86400;
 
@@ -236,7 +242,7 @@ private:
             // 10: the other side sends BYE before the end, at the interval minus the lesser of
             // 32 s and a third of it
             refresh_at_.reset();
-            expire_at_ = now + whole - std::min<std::chrono::seconds>(seconds(32), whole / 3);
+            expire_at_ = now + end_after(whole);
         }
     }
 

@@ -522,6 +522,27 @@ TANDEM_DECL bool valid_rack(std::string_view s) noexcept {
     return !sc.token().empty() && sc.at_end();
 }
 
+/// A RAck value: the RSeq and the CSeq number it acknowledges.
+struct rack {
+    std::uint32_t rseq = 0;
+    std::uint32_t cseq = 0;
+    std::string_view method;
+};
+/// Parses a RAck value (RFC 3262 7.2).
+TANDEM_DECL result<rack> parse_rack(std::string_view s) noexcept {
+    detail::scanner sc{detail::trim(s)};
+    rack r;
+    auto rseq = sc.number(0xffffffffu);
+    if (!rseq || !sc.skip_ws()) return parse_errc::bad_header_value;
+    auto cseq = sc.number(0xffffffffu);
+    if (!cseq || !sc.skip_ws()) return parse_errc::bad_header_value;
+    r.rseq = static_cast<std::uint32_t>(*rseq);
+    r.cseq = static_cast<std::uint32_t>(*cseq);
+    r.method = sc.token();
+    if (r.method.empty() || !sc.at_end()) return parse_errc::bad_header_value;
+    return r;
+}
+
 /// Timestamp = 1*(DIGIT) [ "." *(DIGIT) ] [ LWS delay ] (RFC 3261 20.38).
 TANDEM_DECL bool valid_timestamp(std::string_view s) noexcept {
     detail::scanner sc{detail::trim(s)};
