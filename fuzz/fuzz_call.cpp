@@ -1,7 +1,8 @@
-// libFuzzer target: one bridged call (`b2bua::call`, two INVITE sessions) driven by a byte
-// string decoded into events: responses to what the call sent (any status, fork tags, reliable
-// 18x with RSeq, Session-Expires, Min-SE, SDP), in-dialog requests from either leg (BYE,
-// re-INVITE, UPDATE, PRACK with RAck, INFO, REFER, NOTIFY, CANCEL of a re-INVITE), raw bytes
+// libFuzzer target: one bridged call (`b2bua::call`, two INVITE sessions, a third when a
+// transfer is handled here) driven by a byte string decoded into events: responses to what the
+// call sent (any status, fork tags, reliable 18x with RSeq, Session-Expires, Min-SE, SDP),
+// in-dialog requests from any leg (BYE, re-INVITE, UPDATE, PRACK with RAck, INFO, REFER with a
+// good, escaped or bad Refer-To, NOTIFY, CANCEL of a re-INVITE), raw bytes
 // from the network, failures, missing ACKs, and the passing of time. Invariants: nothing
 // throws; every action carries a well-formed message; after `on_time(now)` no deadline is
 // left at or before `now` (the driver would spin); once the input ends and every request
@@ -49,8 +50,9 @@ struct driver {
     time_point now{};
     std::vector<sent> out; // requests the call sent and that have no final response yet
     std::uint64_t next_in = 100;
-    int cseq[2] = {101, 1};
+    int cseq[3] = {101, 1, 1};
     bool finished = false;
+    std::string c_call_id, c_tag; // leg C's, once the call placed it
 
     explicit driver(const b2b::call_config& k)
         : cfg(k), c{relay,
@@ -70,6 +72,11 @@ struct driver {
                         if (!act.request.is_request() || act.request.serialize().empty()) __builtin_trap();
                         if (act.request.method() != msg::method_id::ack)
                             out.push_back({act.to, act.ref, act.request});
+                        if (act.to == leg::c && act.request.method() == msg::method_id::invite &&
+                            act.request.from()) {
+                            c_call_id = std::string(act.request.call_id());
+                            c_tag = std::string(act.request.from()->tag());
+                        }
                     } else if constexpr (std::is_same_v<A, b2b::respond> ||
                                          std::is_same_v<A, b2b::send_ack>) {
                         const msg::message& m = [&]() -> const msg::message& {
@@ -120,7 +127,8 @@ struct driver {
                                               "REFER", "NOTIFY", "ACK",    "OPTIONS"};
         std::string method = methods[in.byte() % std::size(methods)];
         std::uint8_t bits = in.byte();
-        int& n = cseq[from == leg::a ? 0 : 1];
+        if (from == leg::c && c_call_id.empty()) return;
+        int& n = cseq[static_cast<int>(from)];
         if (method != "ACK") n += (bits & 1) ? 1 : 0; // sometimes out of order
         std::string s;
         msg::message_writer w{s};
@@ -130,16 +138,31 @@ struct driver {
                 .header("From", "<sip:alice@192.0.2.10>;tag=caller")
                 .header("To", "<sip:bob@203.0.113.5>;tag=tagA")
                 .header("Call-ID", "leg-a@192.0.2.10");
-        else
+        else if (from == leg::b)
             w.request_line(method, "sip:b2bua@203.0.113.5")
                 .header("Via", "SIP/2.0/UDP 198.51.100.20;branch=z9hG4bKb" + std::to_string(next_in))
                 .header("From", "<sip:bob@198.51.100.20>;tag=fork" + std::to_string(bits % 3))
                 .header("To", "<sip:alice@203.0.113.5>;tag=tagB")
                 .header("Call-ID", "leg-b@203.0.113.5");
+        else
+            w.request_line(method, "sip:b2bua@203.0.113.5")
+                .header("Via", "SIP/2.0/UDP 198.51.100.30;branch=z9hG4bKc" + std::to_string(next_in))
+                .header("From", "<sip:carol@198.51.100.30>;tag=fork" + std::to_string(bits % 3))
+                .header("To", "<sip:alice@203.0.113.5>;tag=" + c_tag)
+                .header("Call-ID", c_call_id);
         w.header("CSeq", std::to_string(method == "ACK" ? (from == leg::a ? 101 : 1) : n) + " " + method)
             .header("Max-Forwards", "70")
             .header("Contact", "<sip:peer@192.0.2.99>");
         if (method == "PRACK") w.header("RAck", std::to_string(in.byte() % 3 + 1) + " 101 INVITE");
+        if (method == "REFER") {
+            static const char* const targets[] = {
+                "<sip:carol@198.51.100.30>",
+                "<sip:carol@198.51.100.30?Replaces=x%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>",
+                "<sip:carol@198.51.100.30?Replaces=%zz>", "<tel:+15551234>", "garbage"};
+            std::uint8_t t = in.byte();
+            if (t % 8 < std::size(targets)) w.header("Refer-To", targets[t % 8]);
+            if (t & 0x80) w.header("Refer-To", targets[0]); // two of them
+        }
         if (bits & 0x10) w.header("Session-Expires", std::to_string(in.byte() * 10));
         if (bits & 0x20) w.header("Reason", "SIP;cause=200");
         w.finish((bits & 0x80) ? std::string_view(sdp) : std::string_view{},
@@ -168,6 +191,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::uint8_t setup = in.byte();
         if (setup & 1) cfg.session_timer.interval = std::chrono::seconds(90 + (setup >> 1));
         if (setup & 2) cfg.max_duration = std::chrono::seconds(600);
+        if (setup & 128) cfg.transfer_mode = b2b::transfers::local;
         driver d(cfg);
         // leg A's INVITE, with or without an offer, 100rel, a timer of its own
         std::string s;
@@ -200,7 +224,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             case 0:
             case 1: d.respond(in); break;
             case 2: d.request(in, leg::a); break;
-            case 3: d.request(in, leg::b); break;
+            case 3: d.request(in, in.byte() % 3 ? leg::b : leg::c); break;
             case 4: { // time passes, sometimes to the next deadline
                 auto next = d.c.next_deadline();
                 std::uint8_t b = in.byte();
@@ -219,12 +243,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             }
             case 6: d.c.on_cancel(d.now); break;
-            case 7: d.c.on_ack_timeout(in.byte() % 2 ? leg::a : leg::b, d.now); break;
-            case 8: { // raw bytes as a response or request on either leg
+            case 7:
+                d.c.on_ack_timeout(in.byte() % 2 ? leg::a : leg::b, d.now);
+                break; // (never for leg C: we are its UAC)
+            case 8: {  // raw bytes as a response or request on either leg
                 std::uint8_t b = in.byte();
                 auto m = msg::message::parse(in.bytes(in.byte()), lenient());
                 if (!m) break;
-                leg l = b % 2 ? leg::a : leg::b;
+                leg l = b % 3 == 0 ? leg::a : (b % 3 == 1 ? leg::b : leg::c);
                 if (m->is_response()) {
                     std::uint64_t ref = d.out.empty() ? b : d.out[b % d.out.size()].ref;
                     d.c.on_response(l, ref, *m, d.now);

@@ -58,6 +58,8 @@ settings() {
         ok_retransmission) uas_flags=(-nr) extra_check=check_ack_per_200 ;;
         # RFC 4028's smallest interval is 90 s: a refresh comes at 45 s, an expiry at 60 s
         session_timer_refresh | session_timer_expiry) calls=1 run_seconds=90 b2bua_flags=(--session-expires 90) ;;
+        # one transfer: leg B's SIPp takes the callee's call and the target's (leg C)
+        refer_local) calls=1 b2bua_flags=(--transfers local) uas_flags=(-m 2) ;;
     esac
 }
 

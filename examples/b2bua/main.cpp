@@ -3,14 +3,15 @@
 //   b2bua --listen udp:127.0.0.1:5060 [--listen tcp:... | tls:... --cert F --key F]
 //         --to sip:127.0.0.1:5070 [--no-answer-timeout SECONDS] [--max-calls N] [--log LEVEL]
 //         [--session-timers local|relay|off] [--session-expires SECONDS] [--min-se SECONDS]
-//         [--max-duration SECONDS]
+//         [--max-duration SECONDS] [--transfers relay|local|refuse]
 //
 // Every INVITE is answered on leg A and placed again on leg B toward --to, keeping the user
 // part of the Request-URI; the two legs share no Call-ID, tag, Via, Contact or Record-Route.
 // Each leg has its own session timer (RFC 4028, 1800 s unless --session-expires says otherwise,
 // 0 = none): a phone that vanishes ends the call on both legs. At --log debug each call prints
-// as a ladder (leg A left, leg B right). SIGINT/SIGTERM end every call (BYE, or 503 + CANCEL)
-// and exit 0.
+// as a ladder (leg A left, leg B right). A REFER crosses to the other phone by default; with
+// --transfers local the B2BUA transfers the call itself (a new leg to the Refer-To target). SIGINT/SIGTERM
+// end every call (BYE, or 503 + CANCEL) and exit 0.
 //
 // Try it: sipp -sn uas -p 5070 & b2bua --to sip:127.0.0.1:5070 & sipp -sn uac 127.0.0.1:5060 -m 10
 
@@ -21,11 +22,13 @@
 
 #include <csignal>
 #include <functional>
+#include <initializer_list>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 namespace msg = tandem::message;
 namespace b2b = tandem::b2bua;
@@ -59,7 +62,20 @@ void usage(std::FILE* to) {
             "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n"
             "             [--session-timers local|relay|off] [--session-expires SECONDS (1800; 0 = none)]\n"
             "             [--min-se SECONDS (90)]\n"
-            "             [--max-duration SECONDS (0 = no limit)]\n");
+            "             [--max-duration SECONDS (0 = no limit)] [--transfers relay|local|refuse]\n");
+}
+
+// The value of `flag` among `names`, or a clear error and exit 2.
+template <class T>
+T one_of(const std::string& flag, const std::string& v,
+         std::initializer_list<std::pair<const char*, T>> names) {
+    std::string all;
+    for (const auto& [name, value] : names) {
+        if (v == name) return value;
+        all += all.empty() ? name : std::string(", ") + name;
+    }
+    fmt::print(stderr, "b2bua: {} takes one of {}, not '{}'\n", flag, all, v);
+    std::exit(2);
 }
 
 } // namespace
@@ -73,6 +89,7 @@ int main(int argc, char** argv) {
     tandem::transport::tls_options tls;
     long session_expires = 1800, min_se = 90, max_duration = 0;
     b2b::session_timers timer_mode = b2b::session_timers::local;
+    b2b::transfers transfer_mode = b2b::transfers::relay;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -107,19 +124,17 @@ int main(int argc, char** argv) {
             to = value();
         else if (a == "--no-answer-timeout")
             no_answer = std::atol(value().c_str());
-        else if (a == "--session-timers") {
-            std::string m = value();
-            if (m == "local")
-                timer_mode = b2b::session_timers::local;
-            else if (m == "relay")
-                timer_mode = b2b::session_timers::relay;
-            else if (m == "off")
-                timer_mode = b2b::session_timers::off;
-            else {
-                fmt::print(stderr, "b2bua: --session-timers takes local, relay or off, not '{}'\n", m);
-                return 2;
-            }
-        } else if (a == "--session-expires")
+        else if (a == "--session-timers")
+            timer_mode = one_of<b2b::session_timers>(a, value(),
+                                                     {{"local", b2b::session_timers::local},
+                                                      {"relay", b2b::session_timers::relay},
+                                                      {"off", b2b::session_timers::off}});
+        else if (a == "--transfers")
+            transfer_mode = one_of<b2b::transfers>(a, value(),
+                                                   {{"relay", b2b::transfers::relay},
+                                                    {"local", b2b::transfers::local},
+                                                    {"refuse", b2b::transfers::refuse}});
+        else if (a == "--session-expires")
             session_expires = seconds();
         else if (a == "--min-se")
             min_se = seconds();
@@ -179,6 +194,7 @@ int main(int argc, char** argv) {
     scfg.session_timer.interval = std::chrono::seconds(session_expires);
     scfg.session_timer.min_se = std::chrono::seconds(min_se);
     scfg.timer_mode = timer_mode;
+    scfg.transfer_mode = transfer_mode;
     scfg.max_duration = std::chrono::seconds(max_duration);
     b2b::service<fixed_route> b2bua(sip, fixed_route{*target, to, std::chrono::seconds(no_answer)}, {}, scfg);
 

@@ -1559,3 +1559,315 @@ TEST_CASE("a BYE from the caller in the early dialog: 200, 487 to its INVITE, CA
     f.c.on_response(leg::b, f.invite_b_ref, response_b(f.invite_b, 487), f.t + 2s);
     CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
 }
+
+// ---- transfers handled here (transfers::local: RFC 3515 with RFC 3725 flow I) ----
+
+namespace {
+
+const std::string sdp_c = "v=0\r\no=c 1 1 IN IP4 192.0.2.77\r\ns=-\r\nc=IN IP4 192.0.2.77\r\nt=0 0\r\n"
+                          "m=audio 6000 RTP/AVP 0\r\n";
+
+b2b::call_config local_transfers() {
+    b2b::call_config cfg;
+    cfg.transfer_mode = b2b::transfers::local;
+    return cfg;
+}
+
+// The callee (leg B) REFERs the call to `refer_to`.
+msg::message refer_from_b(int cseq, const std::string& refer_to) {
+    auto refer = from_b("REFER", cseq);
+    refer.add_header("Refer-To", refer_to);
+    return refer;
+}
+
+// The transfer target's view of leg C, for its requests.
+msg::message from_c(const msg::message& invite_c, const std::string& method, int cseq) {
+    return in_dialog(method, std::string(invite_c.call_id()), "<sip:carol@192.0.2.77>;tag=carol1",
+                     std::string(invite_c.header(msg::header_id::from)), cseq);
+}
+
+// Leg B REFERs to Carol: returns leg C's INVITE after checking the 202 and the first NOTIFY.
+b2b::send_request transfer_started(fixture& f, const std::string& refer_to = "<sip:carol@192.0.2.77:5080>") {
+    f.c.on_request(leg::b, 60, refer_from_b(2, refer_to), f.t + 1s);
+    auto as = f.drain();
+    auto rs = f.take<b2b::respond>(as);
+    REQUIRE(rs.size() == 1);
+    CHECK(rs[0].to == leg::b);
+    CHECK(rs[0].response.status() == 202);
+    auto sends = f.take<b2b::send_request>(as);
+    REQUIRE(sends.size() == 2);
+    CHECK(sends[0].to == leg::b);
+    CHECK(sends[0].request.method() == msg::method_id::notify);
+    CHECK(sends[0].request.header(msg::header_id::event) == "refer;id=2");
+    CHECK(sends[0].request.header(msg::header_id::subscription_state) == "active;expires=60");
+    CHECK(sends[0].request.header(msg::header_id::content_type) == "message/sipfrag;version=2.0");
+    CHECK(sends[0].request.body() == "SIP/2.0 100 Trying\r\n");
+    CHECK(sends[1].to == leg::c);
+    CHECK(sends[1].request.method() == msg::method_id::invite);
+    return sends[1];
+}
+
+} // namespace
+
+TEST_CASE("a blind transfer handled here: leg C to the target, its offer to the leg that stays, NOTIFY "
+          "sipfrag to the transferor",
+          "[b2bua][call][refer]") {
+    fixture f{local_transfers()};
+    f.start();
+    f.answer();
+    auto inv_c = transfer_started(f);
+    const auto& inv = inv_c.request;
+    // leg C: a new dialog to the Refer-To target, offer-less, from the caller (user kept, our
+    // host), nothing of leg A's or leg B's path
+    CHECK(inv.request_uri_text() == "sip:carol@192.0.2.77:5080");
+    CHECK(inv.body().empty());
+    CHECK(inv.call_id() != "leg-a-call-id@192.0.2.10");
+    CHECK(inv.call_id() != "leg-b-xyz@203.0.113.5");
+    CHECK(inv.from()->uri_text == "sip:alice@203.0.113.5");
+    CHECK(inv.to()->uri_text == "sip:carol@192.0.2.77:5080");
+    std::string wire = inv.serialize();
+    CHECK(wire.find("192.0.2.10") == std::string::npos);
+    CHECK(wire.find("198.51.100") == std::string::npos);
+    CHECK(wire.find("atlanta") == std::string::npos);
+    CHECK_FALSE(inv.has_header(msg::header_id::referred_by));
+
+    // ringing: the transferor hears 180
+    f.c.on_response(leg::c, inv_c.ref, response_b(inv, 180, "carol1"), f.t + 2s);
+    auto sends = f.take<b2b::send_request>(f.drain());
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].to == leg::b);
+    CHECK(sends[0].request.body() == "SIP/2.0 180 Ringing\r\n");
+
+    // the target answers with its offer: it goes to the caller in a re-INVITE
+    f.c.on_response(leg::c, inv_c.ref, response_b(inv, 200, "carol1", sdp_c), f.t + 3s);
+    auto as = f.drain();
+    CHECK(f.take<b2b::send_ack>(as).empty()); // the ACK waits for the caller's answer
+    sends = f.take<b2b::send_request>(as);
+    REQUIRE(sends.size() == 1);
+    CHECK(sends[0].to == leg::a);
+    CHECK(sends[0].request.method() == msg::method_id::invite);
+    CHECK(sends[0].request.body() == sdp_c);
+
+    SECTION("the caller answers: leg C gets it in the ACK; the transferor hears 200; A and C are bridged") {
+        f.c.on_response(leg::a, sends[0].ref, answer_to(sends[0].request, 200, sdp_a, "caller1"), f.t + 4s);
+        as = f.drain();
+        auto acks = f.take<b2b::send_ack>(as);
+        REQUIRE(acks.size() == 2); // the caller's 2xx (by its session) and leg C's with the answer
+        auto to_c = std::find_if(acks.begin(), acks.end(), [](auto& a) { return a.to == leg::c; });
+        REQUIRE(to_c != acks.end());
+        CHECK(to_c->ack.body() == sdp_a);
+        auto notify = f.take<b2b::send_request>(as);
+        REQUIRE(notify.size() == 1);
+        CHECK(notify[0].to == leg::b);
+        CHECK(notify[0].request.header(msg::header_id::subscription_state) == "terminated;reason=noresource");
+        CHECK(notify[0].request.body() == "SIP/2.0 200 OK\r\n");
+        auto reports = f.take<b2b::report>(as);
+        REQUIRE(reports.size() == 1);
+        CHECK(reports[0].event.what == b2b::call_event::kind::transferred);
+
+        // the transferor hangs up: only its leg ends
+        f.c.on_request(leg::b, 61, from_b("BYE", 3), f.t + 5s);
+        as = f.drain();
+        CHECK(f.take<b2b::send_request>(as).empty());
+        REQUIRE(f.take<b2b::respond>(as).size() == 1);
+        CHECK(f.c.current() == b2b::call<b2b::no_media>::state::confirmed);
+
+        // the caller and the target now talk through us: INFO crosses to leg C, and back
+        f.c.on_request(leg::a, 62, from_a("INFO", 103), f.t + 6s);
+        sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::c);
+        f.c.on_response(leg::c, sends[0].ref, answer_to(sends[0].request, 200), f.t + 6s);
+        auto rs = f.take<b2b::respond>(f.drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].to == leg::a);
+        CHECK(rs[0].ref == 62);
+        // a request from the transferor's old dialog: that call is over
+        f.c.on_request(leg::b, 63, from_b("INFO", 4), f.t + 6s);
+        rs = f.take<b2b::respond>(f.drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 481);
+
+        // the target hangs up: BYE to the caller; the call ends when it is answered
+        f.c.on_request(leg::c, 64, from_c(inv, "BYE", 1), f.t + 7s);
+        as = f.drain();
+        sends = f.take<b2b::send_request>(as);
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::a);
+        CHECK(sends[0].request.method() == msg::method_id::bye);
+        f.c.on_response(leg::a, sends[0].ref, answer_to(sends[0].request, 200), f.t + 7s);
+        CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+    }
+
+    SECTION("the transferor stays on the line: our BYE 32 s after the transfer") {
+        f.c.on_response(leg::a, sends[0].ref, answer_to(sends[0].request, 200, sdp_a, "caller1"), f.t + 4s);
+        f.drain();
+        REQUIRE(f.c.next_deadline());
+        f.c.on_time(f.t + 4s + 31s);
+        CHECK(f.take<b2b::send_request>(f.drain()).empty());
+        f.c.on_time(f.t + 4s + 32s);
+        sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::b);
+        CHECK(sends[0].request.method() == msg::method_id::bye);
+        f.c.on_response(leg::b, sends[0].ref, answer_to(sends[0].request, 200), f.t + 37s);
+        CHECK(f.take<b2b::finished>(f.drain()).empty()); // the caller and the target go on
+    }
+
+    SECTION("the caller refuses the new media: leg C ACKed and ended, the transferor hears 488") {
+        f.c.on_response(leg::a, sends[0].ref, answer_to(sends[0].request, 488, {}, "caller1"), f.t + 4s);
+        as = f.drain();
+        auto acks = f.take<b2b::send_ack>(as);
+        REQUIRE(acks.size() == 1);
+        CHECK(acks[0].to == leg::c);
+        sends = f.take<b2b::send_request>(as); // (in leg order)
+        REQUIRE(sends.size() == 2);
+        CHECK(sends[0].to == leg::b);
+        CHECK(sends[0].request.body() == "SIP/2.0 488 Not Acceptable Here\r\n");
+        CHECK(sends[1].to == leg::c);
+        CHECK(sends[1].request.method() == msg::method_id::bye);
+        // the caller is still with the transferor
+        f.c.on_request(leg::a, 65, from_a("INFO", 103), f.t + 5s);
+        sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::b);
+    }
+}
+
+TEST_CASE("a transfer that fails leaves the call as it was; one whose transferor left ends it",
+          "[b2bua][call][refer]") {
+    fixture f{local_transfers()};
+    f.start();
+    f.answer();
+    auto inv_c = transfer_started(f);
+
+    SECTION("the target is busy: NOTIFY 486, the caller stays with the transferor") {
+        f.c.on_response(leg::c, inv_c.ref, response_b(inv_c.request, 486, "carol1"), f.t + 2s);
+        auto sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::b);
+        CHECK(sends[0].request.header(msg::header_id::subscription_state) == "terminated;reason=noresource");
+        CHECK(sends[0].request.body() == "SIP/2.0 486 Busy Here\r\n");
+        f.c.on_request(leg::a, 70, from_a("INFO", 103), f.t + 3s);
+        sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::b);
+        // and it may try again
+        f.c.on_request(leg::b, 71, refer_from_b(4, "<sip:dave@192.0.2.78>"), f.t + 4s);
+        sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 2);
+        CHECK(sends[1].to == leg::c);
+        CHECK(sends[1].request.request_uri_text() == "sip:dave@192.0.2.78");
+        CHECK(sends[1].request.call_id() != inv_c.request.call_id());
+    }
+
+    SECTION("the transferor hangs up at once; the target times out: the caller gets BYE") {
+        f.c.on_request(leg::b, 72, from_b("BYE", 3), f.t + 1s);
+        auto as = f.drain();
+        CHECK(f.take<b2b::send_request>(as).empty()); // the caller waits for the target
+        f.c.on_failure(leg::c, inv_c.ref, true, f.t + 33s);
+        auto sends = f.take<b2b::send_request>(f.drain());
+        REQUIRE(sends.size() == 1); // no NOTIFY: the transferor is gone
+        CHECK(sends[0].to == leg::a);
+        CHECK(sends[0].request.method() == msg::method_id::bye);
+        f.c.on_response(leg::a, sends[0].ref, answer_to(sends[0].request, 200), f.t + 34s);
+        CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+    }
+
+    SECTION("the caller hangs up while the target rings: BYE to the transferor, CANCEL to the target") {
+        f.c.on_request(leg::a, 73, from_a("BYE", 103), f.t + 2s);
+        auto as = f.drain();
+        auto sends = f.take<b2b::send_request>(as);
+        REQUIRE(sends.size() == 1);
+        CHECK(sends[0].to == leg::b);
+        CHECK(sends[0].request.method() == msg::method_id::bye);
+        auto cancels = f.take<b2b::cancel_request>(as);
+        REQUIRE(cancels.size() == 1);
+        CHECK(cancels[0].ref == inv_c.ref);
+        f.c.on_response(leg::b, sends[0].ref, answer_to(sends[0].request, 200), f.t + 2s);
+        CHECK(f.take<b2b::finished>(f.drain()).empty()); // leg C's INVITE is not over yet
+        SECTION("its 487 ends the call") {
+            f.c.on_response(leg::c, inv_c.ref, response_b(inv_c.request, 487, "carol1"), f.t + 3s);
+            CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+        }
+        SECTION("a 200 that crossed the CANCEL is ACKed and ended") {
+            f.c.on_response(leg::c, inv_c.ref, response_b(inv_c.request, 200, "carol1", sdp_c), f.t + 3s);
+            as = f.drain();
+            CHECK(f.take<b2b::send_ack>(as).size() == 1);
+            sends = f.take<b2b::send_request>(as);
+            REQUIRE(sends.size() == 1);
+            CHECK(sends[0].request.method() == msg::method_id::bye);
+            f.c.on_response(leg::c, sends[0].ref, answer_to(sends[0].request, 200), f.t + 3s);
+            CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
+        }
+    }
+}
+
+TEST_CASE("REFER handled here: bad requests, one transfer at a time, refusal, Replaces (RFC 3891)",
+          "[b2bua][call][refer]") {
+    SECTION("no Refer-To, two of them, or one that is not SIP: 400") {
+        fixture f{local_transfers()};
+        f.start();
+        f.answer();
+        f.c.on_request(leg::b, 80, from_b("REFER", 2), f.t);
+        auto two = refer_from_b(3, "<sip:carol@192.0.2.77>");
+        two.add_header("Refer-To", "<sip:dave@192.0.2.78>");
+        f.c.on_request(leg::b, 81, two, f.t);
+        f.c.on_request(leg::b, 82, refer_from_b(4, "<mailto:carol@example.com>"), f.t);
+        f.c.on_request(leg::b, 83, refer_from_b(5, "<sip:carol@192.0.2.77?Replaces=bad%zz>"), f.t);
+        auto as = f.drain();
+        CHECK(f.take<b2b::send_request>(as).empty());
+        auto rs = f.take<b2b::respond>(as);
+        REQUIRE(rs.size() == 4);
+        for (auto& r : rs) CHECK(r.response.status() == 400);
+    }
+    SECTION("a second REFER while the first is under way: 491") {
+        fixture f{local_transfers()};
+        f.start();
+        f.answer();
+        transfer_started(f);
+        f.c.on_request(
+            leg::a, 84,
+            [] {
+                auto r = from_a("REFER", 103);
+                r.add_header("Refer-To", "<sip:dave@192.0.2.78>");
+                return r;
+            }(),
+            f.t + 1s);
+        auto rs = f.take<b2b::respond>(f.drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 491);
+    }
+    SECTION("transfers refused: 603") {
+        b2b::call_config cfg;
+        cfg.transfer_mode = b2b::transfers::refuse;
+        fixture f{cfg};
+        f.start();
+        f.answer();
+        f.c.on_request(leg::b, 85, refer_from_b(2, "<sip:carol@192.0.2.77>"), f.t);
+        auto as = f.drain();
+        CHECK(f.take<b2b::send_request>(as).empty());
+        auto rs = f.take<b2b::respond>(as);
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 603);
+    }
+    SECTION("an attended transfer: the Replaces of the Refer-To goes into leg C's INVITE, unescaped") {
+        fixture f{local_transfers()};
+        f.start();
+        f.answer();
+        auto inv_c = transfer_started(
+            f, "<sip:carol@192.0.2.77?Replaces=abc%40192.0.2.77%3Bto-tag%3Dt1%3Bfrom-tag%3Df1>;x=1");
+        CHECK(inv_c.request.request_uri_text() == "sip:carol@192.0.2.77");
+        CHECK(inv_c.request.header(msg::header_id::replaces) == "abc@192.0.2.77;to-tag=t1;from-tag=f1");
+    }
+    SECTION("a header injection through the escapes: 400") {
+        fixture f{local_transfers()};
+        f.start();
+        f.answer();
+        f.c.on_request(leg::b, 86, refer_from_b(2, "<sip:carol@192.0.2.77?Replaces=x%0D%0AVia%3A%20evil>"),
+                       f.t);
+        auto rs = f.take<b2b::respond>(f.drain());
+        REQUIRE(rs.size() == 1);
+        CHECK(rs[0].response.status() == 400);
+    }
+}

@@ -46,6 +46,22 @@ enum class session_timers {
     off,
 };
 
+/// How a B2BUA treats REFER (RFC 3515) in an answered call.
+enum class transfers {
+    /// The REFER crosses to the other leg with its NOTIFYs: the phones transfer end to end.
+    relay,
+    /// We are the transferee (a blind transfer handled here): 202 to the REFER, then a new leg
+    /// (C) to the Refer-To target, offer-less, whose offer goes to the leg that stays in a
+    /// re-INVITE and whose answer comes back in our ACK (RFC 3725 flow I); the leg that stays
+    /// is then bridged to leg C. The transferor hears how it goes in NOTIFYs with a
+    /// message/sipfrag body (100, 180, then the final status) and gets our BYE 32 s after
+    /// success if it has not hung up by then. A Replaces in the Refer-To (attended transfer,
+    /// RFC 3891) goes into leg C's INVITE.
+    local,
+    /// REFER gets 603 Decline.
+    refuse,
+};
+
 /// How a call runs, beyond its identities.
 struct call_config {
     /// How long an INVITE transaction outlives its 2xx (64*T1, RFC 6026): until then a 2xx may
@@ -64,6 +80,8 @@ struct call_config {
     std::chrono::seconds max_duration{0};
     /// T1 (RFC 3261 17.1.1.1), for the retransmissions of reliable provisional responses.
     std::chrono::milliseconds t1{500};
+    /// What a REFER does (RFC 3515): crosses (`relay`), transfers here (`local`), or 603.
+    transfers transfer_mode = transfers::relay;
 };
 
 /// @name Actions of a call
@@ -136,11 +154,12 @@ public:
          std::chrono::milliseconds linger = std::chrono::milliseconds(64 * 500))
         : call(relay, std::move(a), std::move(b), policy, with_linger(linger)) {}
     call(Relay& relay, leg_identity a, leg_identity b, Policy* policy, const call_config& cfg)
-        : relay_(relay), policy_(policy), max_duration_(cfg.max_duration),
-          timer_mode_(cfg.timer_mode), legs_{dialog::invite_session(dialog::invite_session::role::uas,
-                                                                    std::move(a), session_cfg(cfg), 1),
-                                             dialog::invite_session(dialog::invite_session::role::uac,
-                                                                    std::move(b), session_cfg(cfg), 2)} {}
+        : relay_(relay), policy_(policy), max_duration_(cfg.max_duration), timer_mode_(cfg.timer_mode),
+          transfer_mode_(cfg.transfer_mode),
+          session_cfg_(session_cfg(cfg)), legs_{dialog::invite_session(dialog::invite_session::role::uas,
+                                                                       std::move(a), session_cfg(cfg), 1),
+                                                dialog::invite_session(dialog::invite_session::role::uac,
+                                                                       std::move(b), session_cfg(cfg), 2)} {}
 
     /// Leg A's INVITE (server transaction `ref`) and the policy's decision.
     void start(const message::message& invite, std::uint64_t ref, const decision& d, time_point now) {
@@ -184,11 +203,16 @@ public:
     /// A response to the request we sent as `ref` on leg `from`. For INVITEs, every 2xx (also
     /// retransmissions and other forks after the first).
     void on_response(leg from, std::uint64_t ref, const message::message& rsp, time_point now) {
+        if (!placed(from)) return;
         bool initial = from == leg::b && ref == b().invite_ref();
+        bool transfer_invite = from == leg::c && ref == at(from).invite_ref();
+        bool reoffer = xfer_ && ref == xfer_->reoffer_ref && from == other(xfer_->from);
         auto info = at(from).on_response(ref, rsp, now);
-        if (info.over) return session_over(now);
+        if (info.over) return session_over(from, now);
         if (!info.for_owner) return;
         if (initial) return on_invite_response(rsp, info, now);
+        if (transfer_invite) return on_transfer_response(rsp, info, now);
+        if (reoffer) return on_reoffer_response(rsp, info, now);
         int code = rsp.status();
         auto it = relayed_.find(ref);
         if (it == relayed_.end()) {
@@ -224,13 +248,20 @@ public:
 
     /// The request sent as `ref` on leg `from` failed without a final response.
     void on_failure(leg from, std::uint64_t ref, bool timeout, time_point now) {
+        if (!placed(from)) return;
         if (from == leg::b && ref == b().invite_ref() && state_ != state::confirmed &&
             state_ != state::ending) {
             // leg B timed out (Timer B / C) or its transport failed: 408 / 503 on leg A
             if (state_ == state::cancelling) return finish(now);
             return fail(timeout ? 408 : 503, {}, {}, timeout ? "timeout" : "transport failure", now);
         }
-        if (at(from).on_failure(ref)) return session_over(now);
+        if (from == leg::c && ref == at(from).invite_ref()) return transfer_failed(timeout ? 408 : 503, now);
+        if (at(from).on_failure(ref)) return session_over(from, now);
+        if (xfer_ && ref == xfer_->reoffer_ref) {
+            // the leg that stays did not answer our re-INVITE: the transfer fails
+            xfer_->reoffer_ref = 0;
+            return transfer_failed(timeout ? 408 : 503, now);
+        }
         if (auto it = relayed_.find(ref); it != relayed_.end()) {
             pending_relay p = it->second;
             relayed_.erase(it);
@@ -260,31 +291,32 @@ public:
     /// the request we relayed; its 487 comes back as the answer.
     void on_cancel(leg from, std::uint64_t ref, time_point) {
         for (auto& [out_ref, p] : relayed_)
-            if (p.to == from && p.incoming_ref == ref) return at(other(from)).cancel(out_ref);
+            if (p.to == from && p.incoming_ref == ref) return at(peer(from)).cancel(out_ref);
     }
 
     /// The ACK of a 2xx we sent on leg `from` (RFC 3261 13.3.1.4): the answer it carries goes
     /// on in the other leg's ACK, when that one waited for it.
     void on_ack(leg from, const message::message& ack, time_point now) {
+        if (!placed(from)) return;
         sdp::oa_result role = at(from).on_ack(ack);
-        auto& o = at(other(from));
+        if (!bridged(from)) return;
+        auto& o = at(peer(from));
         if (!o.ack_waiting()) return;
         std::string body;
         if (role.role == sdp::body_role::answer && session_) {
-            if (auto rewritten = relay_.answer(*session_, from, role.sdp)) body = std::move(*rewritten);
+            if (auto rewritten = relay_.answer(*session_, side(from), role.sdp)) body = std::move(*rewritten);
         }
         o.ack_with(body, now);
     }
 
     /// No ACK came on leg `from` for our 2xx (RFC 3261 13.3.1.4): the call ends on both legs.
     void on_ack_timeout(leg from, time_point now) {
-        if (state_ != state::confirmed) return;
+        if (state_ != state::confirmed || !placed(from)) return;
         at(from).on_ack_timeout();
-        // the other leg may still wait for the ACK of its 2xx: ACKed without the answer
-        if (at(other(from)).ack_waiting()) at(other(from)).ack_with({}, now);
         emit(call_event::kind::ended, 408, "no ACK", now);
         enter(state::ending, now);
-        at(other(from)).bye();
+        // the other legs may still wait for the ACK of their 2xx: ACKed without the answer
+        end_legs(from, {}, now);
         finish_if_done(now);
     }
 
@@ -292,7 +324,7 @@ public:
     void on_request(leg from, std::uint64_t ref, const message::message& req, time_point now) {
         if (req.method() == message::method_id::ack) return on_ack(from, req, now);
         bool up = state_ == state::confirmed || state_ == state::early;
-        if (!up) {
+        if (!up || !placed(from)) {
             // before the call is up, or after: 481 (RFC 3261 12.2.2); a BYE crossing ours: 200
             return reply(from, ref, req,
                          state_ == state::ending && req.method() == message::method_id::bye ? 200 : 481);
@@ -301,7 +333,13 @@ public:
         auto info = at(from).on_request(req, ref, now);
         if (info.what == dialog::request_info::verdict::answered) return;
         if (info.what == dialog::request_info::verdict::bye) {
-            // BYE ends both legs (RFC 3261 15): 200 here (sent), BYE there with its Reason
+            if (xfer_ && from == xfer_->from && xfer_->stage != transfer::stage::failed) {
+                // the transferor hangs up (its 200 sent): the transfer goes on without it
+                xfer_->transferor_gone = true;
+                return;
+            }
+            // BYE ends the call (RFC 3261 15): 200 here (sent), BYE on the other legs with its
+            // Reason
             abandon_relays(now);
             if (ringing() && from == leg::a) {
                 // the caller ends its early dialog (RFC 3261 15): its INVITE gets 487 (15.1.2)
@@ -309,8 +347,18 @@ public:
                 a().respond_invite(487, {}, {}, {}, false, now);
                 return cancel_b("caller BYE", 487, now);
             }
-            return send_bye(other(from), from == leg::a ? "caller BYE" : "callee BYE", now, reasons(req));
+            emit(call_event::kind::ended, 200, from == leg::a ? "caller BYE" : "callee BYE", now);
+            enter(state::ending, now);
+            end_legs(from, reasons(req), now);
+            return finish_if_done(now);
         }
+        if (!bridged(from)) {
+            // the transferor after its transfer (481: that call is over), or leg C before the
+            // leg that stays has its media (491: try again later)
+            return at(from).respond(ref, req, from == leg::c ? 491 : 481, {}, {}, {}, {}, now);
+        }
+        if (req.method() == message::method_id::refer && transfer_mode_ != transfers::relay)
+            return on_refer(from, ref, req, now);
         if (local_) return local_request(from, ref, req, now);
         if (!relay_allowed(req, from)) {
             bool known = req.method() != message::method_id::unknown;
@@ -336,11 +384,21 @@ public:
             watch_at_.reset();
             if (state_ == state::confirmed) end_both("session expired", now, session_expired_reason);
         }
-        for (leg l : {leg::a, leg::b}) {
+        if (xfer_ && xfer_->hangup_at && *xfer_->hangup_at <= now) {
+            // the transferor did not hang up after its transfer: we do
+            xfer_->hangup_at.reset();
+            end_leg(xfer_->from, {}, now);
+        }
+        for (leg l : {leg::a, leg::b, leg::c}) {
+            if (l == leg::c && !xfer_) break;
             switch (at(l).on_time(now)) {
             case dialog::session_due::expired:
-                // RFC 4028 10: the session is over; the call ends on both legs
-                if (state_ == state::confirmed) end_both("session expired", now, session_expired_reason);
+                // RFC 4028 10: the session is over; the call ends on every leg (a leg that is
+                // bridged to none: that leg only)
+                if (!bridged(l))
+                    end_leg(l, session_expired_reason, now);
+                else if (state_ == state::confirmed)
+                    end_both("session expired", now, session_expired_reason);
                 break;
             case dialog::session_due::prack_timeout:
                 // RFC 3262 3: no PRACK for our reliable 18x: 5xx to the INVITE
@@ -368,7 +426,8 @@ public:
     std::optional<time_point> next_deadline() const noexcept {
         std::optional<time_point> d;
         for (const auto& t :
-             {no_answer_at_, max_end_at_, watch_at_, legs_[0].next_deadline(), legs_[1].next_deadline()})
+             {no_answer_at_, max_end_at_, watch_at_, legs_[0].next_deadline(), legs_[1].next_deadline(),
+              xfer_ ? xfer_->session.next_deadline() : std::nullopt, xfer_ ? xfer_->hangup_at : std::nullopt})
             if (t && (!d || *t < *d)) d = t;
         return d;
     }
@@ -411,8 +470,26 @@ private:
         auto whole = std::chrono::seconds(std::max<std::uint32_t>(v->delta, 90));
         watch_at_ = now + dialog::session_timer::end_after(whole);
     }
-    dialog::invite_session& at(leg l) noexcept { return legs_[l == leg::a ? 0 : 1]; }
-    const dialog::invite_session& at(leg l) const noexcept { return legs_[l == leg::a ? 0 : 1]; }
+    // Leg C exists once a transfer handled here began (the driver learns its Call-ID then).
+    dialog::invite_session& at(leg l) noexcept {
+        return l == leg::c ? xfer_->session : legs_[l == leg::a ? 0 : 1];
+    }
+    const dialog::invite_session& at(leg l) const noexcept {
+        return l == leg::c ? xfer_->session : legs_[l == leg::a ? 0 : 1];
+    }
+    // The leg `l` is bridged to: A and B, until a transfer handled here completes; then the
+    // leg that stayed and leg C. A leg bridged to none (the transferor after its transfer, leg
+    // C before it) is its own peer.
+    leg peer(leg l) const noexcept {
+        if (!xfer_ || xfer_->stage != transfer::stage::done) return l == leg::c ? leg::c : other(l);
+        if (l == xfer_->from) return l;
+        return l == leg::c ? other(xfer_->from) : leg::c;
+    }
+    bool bridged(leg l) const noexcept { return peer(l) != l; }
+    // Whether leg `l` exists (leg C: once a transfer placed it).
+    bool placed(leg l) const noexcept { return l != leg::c || xfer_; }
+    // The side of the relay's session a leg speaks for: leg C takes the transferor's.
+    leg side(leg l) const noexcept { return l == leg::c ? xfer_->from : l; }
     dialog::invite_session& a() noexcept { return legs_[0]; }
     dialog::invite_session& b() noexcept { return legs_[1]; }
     bool ringing() const noexcept { return state_ == state::calling || state_ == state::early; }
@@ -436,6 +513,10 @@ private:
             watch_at_.reset();
             route_.reset();
             for (auto& l : legs_) l.stop();
+            if (xfer_) {
+                xfer_->session.stop();
+                xfer_->hangup_at.reset();
+            }
             if (session_) relay_.close(*session_);
             session_.reset();
             break;
@@ -446,7 +527,8 @@ private:
 
     // Carries the sessions' actions over, in order, as the call's.
     void collect() {
-        for (leg l : {leg::a, leg::b}) {
+        for (leg l : {leg::a, leg::b, leg::c}) {
+            if (l == leg::c && !xfer_) break;
             while (auto sa = at(l).poll()) {
                 std::visit(
                     [&](auto& x) {
@@ -661,7 +743,7 @@ private:
                time_point now) {
         std::string sdp;
         if (role.role == sdp::body_role::offer && session_) {
-            auto rewritten = relay_.offer(*session_, from, role.sdp);
+            auto rewritten = relay_.offer(*session_, side(from), role.sdp);
             if (!rewritten) return at(from).respond(ref, req, 488, {}, {}, {}, {}, now);
             sdp = std::move(*rewritten);
         }
@@ -669,8 +751,7 @@ private:
         std::string_view type =
             sdp.empty() ? req.header(message::header_id::content_type) : "application/sdp";
         if (body.empty()) type = {};
-        auto out =
-            at(other(from)).send(req.method_text(), crossing(req, other(from)), body, type, early_tag_);
+        auto out = at(peer(from)).send(req.method_text(), crossing(req, peer(from)), body, type, early_tag_);
         if (!out) {
             // the other leg has an INVITE of its own in progress: glare across the B2BUA (14.1)
             int status = out.error() == dialog::dialog_errc::invite_in_progress ? 491 : 500;
@@ -694,11 +775,217 @@ private:
         relayed_.clear();
     }
 
+    // ---- a transfer handled here (transfers::local, RFC 3515 with RFC 3725 flow I) ----
+
+    // What a transfer handled here keeps: leg C, and where the transfer is.
+    struct transfer {
+        enum class stage {
+            calling,    ///< leg C's INVITE is out
+            reoffering, ///< leg C answered with its offer; the leg that stays has it in a re-INVITE
+            done,       ///< the leg that stays and leg C are bridged; the transferor leaves
+            failed,     ///< the leg that stays is back with the transferor (NOTIFY said why)
+            cancelled,  ///< the call ended while leg C rang: its INVITE's final response ends it
+        };
+        transfer(dialog::invite_session c, leg f, std::uint32_t cseq)
+            : session(std::move(c)), from(f), refer_cseq(cseq) {}
+        dialog::invite_session session; // leg C
+        leg from;                       // the transferor's leg (it sent the REFER)
+        std::uint32_t refer_cseq;       // the REFER's CSeq: the NOTIFYs' Event id (RFC 3515 2.4.6)
+        stage stage = stage::calling;
+        bool transferor_gone = false;        // its BYE came: no more NOTIFYs
+        bool ringing_told = false;           // NOTIFY 180 sent
+        std::uint64_t reoffer_ref = 0;       // the re-INVITE to the leg that stays
+        std::optional<time_point> hangup_at; // after success: our BYE if the transferor is still here
+    };
+    // Leg C's Call-ID and tag derive from leg B's (random, ours): nothing of leg A's.
+    static constexpr std::uint64_t transfer_ref_base = std::uint64_t(1) << 40;
+
+    // A REFER from leg `from` while transfers are ours (`local`) or refused.
+    void on_refer(leg from, std::uint64_t ref, const message::message& req, time_point now) {
+        auto refuse = [&](int status, std::string_view reason) {
+            at(from).respond(ref, req, status, reason, {}, {}, {}, now);
+        };
+        if (transfer_mode_ == transfers::refuse) return refuse(603, {});
+        if (xfer_ && xfer_->stage == transfer::stage::done) return refuse(603, {});   // one leg C per call
+        if (xfer_ && xfer_->stage != transfer::stage::failed) return refuse(491, {}); // one at a time
+        if (state_ != state::confirmed || local_ || !session_) return refuse(603, {});
+        // RFC 3515 2.4.1: exactly one Refer-To, else 400
+        if (req.count(message::header_id::refer_to) != 1) return refuse(400, "Bad Refer-To");
+        auto target = refer_target(req.header(message::header_id::refer_to));
+        if (!target) return refuse(400, "Bad Refer-To");
+        if (xfer_ && (xfer_->session.bye_pending() || xfer_->reoffer_ref)) return refuse(491, {});
+        const leg_identity& b_id = b().identity();
+        std::string n = std::to_string(++transfers_);
+        leg_identity c_id{"t" + n + "-" + b_id.call_id, b_id.tag + "t" + n, b_id.contact};
+        auto cseq = req.cseq();
+        xfer_ = std::make_unique<transfer>(dialog::invite_session(dialog::invite_session::role::uac,
+                                                                  std::move(c_id), session_cfg_,
+                                                                  transfer_ref_base * transfers_),
+                                           from, cseq ? cseq->number : 0);
+        auto invite = build_invite_c(peer_uri(other(from)), target->first, target->second);
+        if (!invite) {
+            xfer_->stage = transfer::stage::failed;
+            return refuse(400, "Bad Refer-To");
+        }
+        at(from).respond(ref, req, 202, {}, {}, {}, {}, now);
+        notify(100, false);
+        xfer_->session.send_invite(std::move(*invite));
+    }
+
+    // The URI of a Refer-To value without its headers, and the Replaces among them (RFC 3891
+    // with RFC 3515: `<sip:carol@example.com?Replaces=abc%40host%3Bto-tag%3D1%3Bfrom-tag%3D2>`),
+    // unescaped. Nothing for a URI that is not SIP or SIPS, or a Replaces that is not text.
+    static std::optional<std::pair<std::string, std::string>> refer_target(std::string_view value) {
+        auto na = message::parse_name_addr(value);
+        if (!na) return std::nullopt;
+        auto u = message::parse_uri(na->uri_text);
+        if (!u || (u->scheme != message::uri_scheme::sip && u->scheme != message::uri_scheme::sips))
+            return std::nullopt;
+        std::string_view uri = na->uri_text.substr(0, na->uri_text.find('?'));
+        std::string replaces;
+        std::string_view headers = u->headers;
+        while (!headers.empty()) {
+            auto amp = headers.find('&');
+            std::string_view h = headers.substr(0, amp);
+            headers = amp == std::string_view::npos ? std::string_view{} : headers.substr(amp + 1);
+            auto eq = h.find('=');
+            if (eq == std::string_view::npos || !detail::same_header(h.substr(0, eq), "Replaces")) continue;
+            replaces.assign(h.substr(eq + 1));
+            auto n = message::unescape(replaces, replaces.data());
+            if (n < 0) return std::nullopt;
+            replaces.resize(static_cast<std::size_t>(n));
+            // a header value, one line: nothing that would end it or inject another
+            if (replaces.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+                return std::nullopt;
+        }
+        return std::pair{std::string(uri), std::move(replaces)};
+    }
+
+    // The URI of the phone on leg `l` (A or B) as its dialog names it, with our host.
+    std::string peer_uri(leg l) const {
+        const dialog::dialog* d = legs_[l == leg::a ? 0 : 1].current();
+        auto na = d ? message::parse_name_addr(d->remote_uri())
+                    : result<message::name_addr>(parse_errc::bad_name_addr);
+        std::string host = detail::host_of(legs_[1].identity().contact);
+        return na ? detail::hide_host(na->uri_text, host) : "sip:anonymous@" + host;
+    }
+
+    // Leg C's INVITE: from the leg that stays (its user, our host) to the Refer-To target,
+    // without an offer (leg C's 2xx has it).
+    result<message::message> build_invite_c(const std::string& from_uri, const std::string& to_uri,
+                                            const std::string& replaces) {
+        const leg_identity& me = xfer_->session.identity();
+        std::string s;
+        message::message_writer w{s};
+        w.request_line("INVITE", to_uri)
+            .header("Max-Forwards", "70")
+            .header("From", "<" + from_uri + ">;tag=" + me.tag)
+            .header("To", "<" + to_uri + ">")
+            .header("Call-ID", me.call_id)
+            .header("CSeq", "1 INVITE")
+            .header("Contact", "<" + me.contact + ">");
+        if (!replaces.empty()) w.header("Replaces", replaces);
+        s.append(xfer_->session.invite_headers());
+        w.finish({}, {});
+        return message::message::parse(s);
+    }
+
+    // Tells the transferor how its transfer goes: NOTIFY with the status line as sipfrag
+    // (RFC 3515 2.4.4), the standard phrase only (leg C's own text stays on leg C).
+    void notify(int status, bool final) {
+        if (!xfer_ || xfer_->transferor_gone) return;
+        std::string lines =
+            "Event: refer;id=" + std::to_string(xfer_->refer_cseq) +
+            "\r\nSubscription-State: " + (final ? "terminated;reason=noresource" : "active;expires=60") +
+            "\r\n";
+        std::string body =
+            "SIP/2.0 " + std::to_string(status) + " " + std::string(message::reason_phrase(status)) + "\r\n";
+        (void)at(xfer_->from).send("NOTIFY", std::move(lines), body, "message/sipfrag;version=2.0");
+    }
+
+    // A response to leg C's INVITE.
+    void on_transfer_response(const message::message& rsp, const dialog::response_info& info,
+                              time_point now) {
+        int code = rsp.status();
+        auto& c = xfer_->session;
+        if (code < 200) {
+            if (info.rseq) c.prack(rsp.to() ? rsp.to()->tag() : std::string_view{}, info.rseq);
+            if ((code == 180 || code == 183) && !xfer_->ringing_told && state_ == state::confirmed) {
+                xfer_->ringing_told = true;
+                notify(180, false);
+            }
+            return;
+        }
+        if (state_ != state::confirmed || xfer_->stage != transfer::stage::calling) {
+            // the call ended while leg C rang (we CANCELled): a 2xx that crossed is ended too
+            if (code < 300) end_leg(leg::c, {}, now);
+            if (xfer_->stage == transfer::stage::cancelled) xfer_->stage = transfer::stage::failed;
+            return finish_if_done(now);
+        }
+        if (code >= 300) return transfer_failed(code, now);
+        // leg C's offer goes to the leg that stays; its answer comes back in leg C's ACK
+        std::optional<std::string> offer;
+        if (info.ack_waits) {
+            if (auto r = relay_.offer(*session_, xfer_->from, info.sdp.sdp)) offer = std::move(*r);
+        }
+        auto out = offer ? at(other(xfer_->from)).send("INVITE", {}, *offer, "application/sdp")
+                         : result<std::uint64_t>(dialog::dialog_errc::terminated);
+        if (!out) {
+            // no offer, one the relay refuses, or a re-INVITE of the other leg in progress
+            end_leg(leg::c, {}, now);
+            return transfer_failed(offer ? 491 : 488, now);
+        }
+        xfer_->stage = transfer::stage::reoffering;
+        xfer_->reoffer_ref = *out;
+    }
+
+    // The answer of the leg that stays to our re-INVITE with leg C's offer.
+    void on_reoffer_response(const message::message& rsp, const dialog::response_info& info, time_point now) {
+        int code = rsp.status();
+        if (code < 200) return;
+        xfer_->reoffer_ref = 0;
+        if (state_ != state::confirmed) return; // the call ended meanwhile (every leg has its BYE)
+        leg stays = other(xfer_->from);
+        std::optional<std::string> answer;
+        if (code < 300 && !info.sdp.sdp.empty()) {
+            if (auto r = relay_.answer(*session_, stays, info.sdp.sdp)) answer = std::move(*r);
+        }
+        if (!answer) {
+            end_leg(leg::c, {}, now);
+            if (code < 300) {
+                // it took leg C's media but gave no usable answer: no way back for it
+                notify(488, true);
+                xfer_->stage = transfer::stage::failed;
+                return end_both("transfer failed", now);
+            }
+            return transfer_failed(code, now);
+        }
+        xfer_->session.ack_with(*answer, now);
+        xfer_->stage = transfer::stage::done;
+        notify(200, true);
+        emit(call_event::kind::transferred, 200, "transferred", now);
+        if (!xfer_->transferor_gone) xfer_->hangup_at = now + std::chrono::seconds(32);
+    }
+
+    // The transfer failed with `status`: the transferor hears it, and the leg that stays is
+    // back with it (alone, when the transferor has left: the call ends).
+    void transfer_failed(int status, time_point now) {
+        if (xfer_->stage == transfer::stage::cancelled) {
+            xfer_->stage = transfer::stage::failed;
+            return finish_if_done(now);
+        }
+        notify(status, true);
+        xfer_->stage = transfer::stage::failed;
+        if (xfer_->transferor_gone && state_ == state::confirmed) end_both("transfer failed", now);
+    }
+
     // ---- the end ----
 
-    // A session is over by itself (its last BYE was answered, or its peer lost the dialog).
-    void session_over(time_point now) {
+    // Leg `from`'s session is over by itself (its last BYE was answered, or its peer lost the
+    // dialog).
+    void session_over(leg from, time_point now) {
         if (state_ == state::ending || state_ == state::ended) return finish_if_done(now);
+        if (!bridged(from)) return; // a leg bridged to none: nothing else ends
         // the peer lost the dialog or does not answer our refresh (RFC 4028 10)
         end_both("session refresh failed", now, session_expired_reason);
     }
@@ -707,9 +994,25 @@ private:
         emit(call_event::kind::ended, 200, cause, now);
         abandon_relays(now);
         enter(state::ending, now);
-        a().bye(reason);
-        b().bye(reason);
+        end_legs(std::nullopt, reason, now);
         finish_if_done(now);
+    }
+
+    // Ends every leg but `except` (the one whose BYE or loss ends the call).
+    void end_legs(std::optional<leg> except, std::string_view reason, time_point now) {
+        for (leg l : {leg::a, leg::b, leg::c})
+            if (l != except && (l != leg::c || xfer_)) end_leg(l, reason, now);
+    }
+    // Ends one leg: its 2xx waiting for an answer ACKed without one first, then BYE (once);
+    // leg C still ringing gets a CANCEL instead (the call waits for its final response).
+    void end_leg(leg l, std::string_view reason, time_point now) {
+        auto& s = at(l);
+        if (l == leg::c && xfer_->stage == transfer::stage::calling) {
+            xfer_->stage = transfer::stage::cancelled;
+            return s.cancel_invite();
+        }
+        if (s.ack_waiting()) s.ack_with({}, now);
+        if (!s.bye_pending()) s.bye(reason);
     }
 
     void send_bye(leg to, std::string_view cause, time_point now, std::string_view reason = {}) {
@@ -719,7 +1022,9 @@ private:
         finish_if_done(now);
     }
     void finish_if_done(time_point now) {
-        if (state_ == state::ending && !a().bye_pending() && !b().bye_pending()) finish(now);
+        if (state_ == state::ending && !a().bye_pending() && !b().bye_pending() &&
+            (!xfer_ || (!xfer_->session.bye_pending() && xfer_->stage != transfer::stage::cancelled)))
+            finish(now);
     }
 
     void end(std::string_view cause, int status, time_point now) {
@@ -775,8 +1080,7 @@ private:
                       }) {
             if (policy_) rules = guarded(rules, [&] { return policy_->header_rules_for(to); });
         }
-        return detail::crossing_headers(m, at(to).timer().enabled() || at(other(to)).timer().enabled(),
-                                        rules);
+        return detail::crossing_headers(m, at(to).timer().enabled() || at(peer(to)).timer().enabled(), rules);
     }
     static std::string reasons(const message::message& req) {
         std::string out;
@@ -792,11 +1096,11 @@ private:
         result<std::string> out = std::string(r.sdp);
         switch (r.role) {
         case sdp::body_role::offer:
-        case sdp::body_role::preview: out = relay_.offer(*session_, from, r.sdp); break;
-        case sdp::body_role::answer: out = relay_.answer(*session_, from, r.sdp); break;
+        case sdp::body_role::preview: out = relay_.offer(*session_, side(from), r.sdp); break;
+        case sdp::body_role::answer: out = relay_.answer(*session_, side(from), r.sdp); break;
         case sdp::body_role::repeat:
-            out = offer_in_request ? relay_.answer(*session_, from, r.sdp)
-                                   : relay_.offer(*session_, from, r.sdp);
+            out = offer_in_request ? relay_.answer(*session_, side(from), r.sdp)
+                                   : relay_.offer(*session_, side(from), r.sdp);
             break;
         case sdp::body_role::none: break; // outside offer/answer: as it came
         }
@@ -820,6 +1124,10 @@ private:
     Policy* policy_;
     std::chrono::seconds max_duration_{0};
     session_timers timer_mode_ = session_timers::local;
+    transfers transfer_mode_ = transfers::relay;
+    dialog::session_config session_cfg_; // for leg C
+    std::unique_ptr<transfer> xfer_;     // a transfer handled here, and leg C (rare: not inline)
+    std::uint64_t transfers_ = 0;
     std::optional<time_point> watch_at_; // relay mode: when the phones' session ends unrefreshed
     dialog::invite_session legs_[2];     // leg A (we are its UAS), leg B (its UAC)
     state state_ = state::calling;

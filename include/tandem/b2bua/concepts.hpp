@@ -18,9 +18,11 @@
 
 namespace tandem::b2bua {
 
-/// The two sides of a bridged call: A is the caller's dialog (we are its UAS), B the dialog we
-/// place (we are its UAC).
-enum class leg { a, b };
+/// The sides of a bridged call: A is the caller's dialog (we are its UAS), B the dialog we
+/// place (we are its UAC), C the dialog a transfer handled here places (we are its UAC; it
+/// takes the transferor's place beside the leg that stays, see `transfers::local`).
+enum class leg { a, b, c };
+/// The other of A and B.
 constexpr leg other(leg l) noexcept { return l == leg::a ? leg::b : leg::a; }
 
 /// Where a call goes (the policy's answer to an incoming INVITE).
@@ -65,10 +67,11 @@ using decision = std::variant<route_decision, reject_decision, answer_decision>;
 
 /// What happened to a call, for CDRs and billing (the policy may observe these).
 struct call_event {
-    enum class kind { attempt, ringing, answered, ended };
+    enum class kind { attempt, ringing, answered, transferred, ended };
     kind what = kind::attempt;
     std::string_view call_id_a; ///< leg A's Call-ID (the caller's view)
-    int status = 0;             ///< ringing: the 18x; answered: 200; ended: the final status or 200 for a BYE
+    int status =
+        0; ///< ringing: the 18x; answered, transferred: 200; ended: the final status or 200 for a BYE
     std::string_view
         cause; ///< ended: "caller BYE", "callee BYE", "cancelled", "rejected", "timeout", "no answer"...
     std::chrono::milliseconds setup{0};    ///< from attempt to answer (or to failure)
@@ -89,7 +92,8 @@ concept policy = requires(P& p, const message::message& invite) {
  * What a B2BUA does with SDP and media; the relay's type is the B2BUA's role (RFC 7092).
  *
  * - `open()` allocates what a call needs (ports, keys) and returns its session;
- * - `offer(s, from, sdp)` rewrites an offer that arrived on leg `from` for the other leg;
+ * - `offer(s, from, sdp)` rewrites an offer that arrived on leg `from` for the other leg
+ *   (`from` is A or B: a leg a transfer placed speaks as the transferor's side);
  * - `answer(s, from, sdp)` rewrites the matching answer that arrived on leg `from`;
  *   both are called again for every re-INVITE or UPDATE offer and answer;
  * - `close(s)` releases the session.

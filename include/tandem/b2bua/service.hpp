@@ -40,6 +40,9 @@ struct service_config {
     /// How long an asynchronous policy (`route_async`) may take to decide; then its
     /// `on_route_timeout` decides, or leg A gets 500.
     std::chrono::milliseconds route_timeout{5000};
+    /// What a REFER in an answered call does: crosses (`relay`, the default), makes us the
+    /// transferee (`local`: a third leg to the Refer-To target), or gets 603 (`refuse`).
+    transfers transfer_mode = transfers::relay;
 };
 
 /**
@@ -116,8 +119,9 @@ private:
         call<Relay, Policy> c;
         std::string a_key;
         std::string b_key;
+        std::string c_key; // leg C's Call-ID, once a transfer handled here placed it
         transaction::tx_id invite_tx = 0;
-        transaction::tx_id reinvite_tx[2] = {0, 0}; // the last in-dialog INVITE received per leg
+        transaction::tx_id reinvite_tx[3] = {0, 0, 0}; // the last in-dialog INVITE received per leg
         // call ref -> client transaction, while a request is out (for CANCEL). Rarely more than
         // two: a vector, emptied for good when they are all answered (an unordered_map would keep
         // its bucket array for the life of the call).
@@ -161,8 +165,9 @@ private:
         if (!stack_.log().enabled(logger::level::debug)) return;
         std::string label = m.is_request() ? std::string(m.method_text())
                                            : std::to_string(m.status()) + " " + std::string(m.reason());
-        if (label.size() > 17) label.resize(17); // with its space, 18 columns between the bars
         std::string line;
+        if (l == leg::c) label = "C:" + label;   // leg C shares leg B's column
+        if (label.size() > 17) label.resize(17); // with its space, 18 columns between the bars
         if (l == leg::a)
             line = inbound ? fmt::format("|--{:-<18}->|                      |", label + " ")
                            : fmt::format("|<-{:->18}--|                      |", " " + label);
@@ -187,7 +192,7 @@ private:
         if (!id || c == calls_.end()) return answer(in, 481, {}); // RFC 3261 12.2.2
         ladder(id, l, true, req);
         if (req.method() == message::method_id::invite) {
-            auto& last = c->second->reinvite_tx[l == leg::a ? 0 : 1];
+            auto& last = c->second->reinvite_tx[static_cast<int>(l)];
             if (last) reinvites_.erase(last);
             last = in.tx;
             reinvites_[in.tx] = {id, l};
@@ -197,14 +202,14 @@ private:
     }
 
     // The call and leg an in-dialog message belongs to (id 0: none). Leg A is known by the
-    // caller's Call-ID and tag, leg B by our Call-ID.
+    // caller's Call-ID and tag, legs B and C by our Call-ID.
     std::pair<std::uint64_t, leg> find_call(const message::message& req) {
         auto from = req.from();
         if (auto it = by_a_.find(a_key(key_, req.call_id(), from ? from->tag() : std::string_view{}));
             it != by_a_.end())
             return {it->second, leg::a};
         key_.assign(req.call_id());
-        if (auto jt = by_b_.find(key_); jt != by_b_.end()) return {jt->second, leg::b};
+        if (auto jt = by_b_.find(key_); jt != by_b_.end()) return jt->second;
         return {0, leg::a};
     }
 
@@ -233,7 +238,7 @@ private:
             return;
         }
         tandem::log(stack_.log(), logger::level::debug, "call {:>4} no ACK on leg {}", id,
-                    l == leg::a ? 'A' : 'B');
+                    "ABC"[static_cast<int>(l)]);
         c->second->c.on_ack_timeout(l, now());
         drain(id);
     }
@@ -256,13 +261,14 @@ private:
         cc.session_timer = cfg_.session_timer;
         cc.timer_mode = cfg_.timer_mode;
         cc.max_duration = cfg_.max_duration;
+        cc.transfer_mode = cfg_.transfer_mode;
         auto e = std::make_unique<entry>(relay_, a, b, &policy_, cc);
         auto from = in.request.from();
         a_key(e->a_key, a.call_id, from ? from->tag() : std::string_view{});
         e->b_key = b.call_id;
         e->invite_tx = in.tx;
         by_a_[e->a_key] = id;
-        by_b_[e->b_key] = id;
+        by_b_[e->b_key] = {id, leg::b};
         invites_[in.tx] = id;
         auto& c = e->c;
         calls_[id] = std::move(e);
@@ -343,6 +349,12 @@ private:
                         ladder(id, act.to, false, act.response);
                         stack_.respond(act.ref, act.response);
                     } else if constexpr (std::is_same_v<A, send_request>) {
+                        if (act.to == leg::c && e.c_key != act.request.call_id()) {
+                            // a transfer placed leg C: its requests find the call by its Call-ID
+                            if (!e.c_key.empty()) by_b_.erase(e.c_key);
+                            e.c_key.assign(act.request.call_id());
+                            by_b_[e.c_key] = {id, leg::c};
+                        }
                         ladder(id, act.to, false, act.request);
                         asio::co_spawn(stack_executor(),
                                        send(this, id, act.to, act.ref, std::move(act.request)),
@@ -380,6 +392,7 @@ private:
             idle_if_nothing_waits();
             by_a_.erase(e.a_key);
             by_b_.erase(e.b_key);
+            if (!e.c_key.empty()) by_b_.erase(e.c_key);
             invites_.erase(e.invite_tx);
             for (auto tx : e.reinvite_tx)
                 if (tx) reinvites_.erase(tx);
@@ -486,7 +499,7 @@ private:
     bool stopped_ = false;
     std::string key_; // find_call's lookup key
     std::unordered_map<std::string, std::uint64_t> by_a_;
-    std::unordered_map<std::string, std::uint64_t> by_b_;
+    std::unordered_map<std::string, std::pair<std::uint64_t, leg>> by_b_; // legs B and C
     std::unordered_map<transaction::tx_id, std::uint64_t> invites_;
     std::unordered_map<transaction::tx_id, std::pair<std::uint64_t, leg>> reinvites_;
     std::uint64_t last_call_ = 0;

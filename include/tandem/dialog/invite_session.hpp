@@ -138,6 +138,7 @@ public:
     const session_identity& identity() const noexcept { return id_; }
     /// The dialog (confirmed, or for a UAS early); nullptr before there is one.
     dialog* current() noexcept { return dialog_ ? &*dialog_ : nullptr; }
+    const dialog* current() const noexcept { return dialog_ ? &*dialog_ : nullptr; }
     /// The early dialog of the fork with remote tag `tag` (UAC), or the UAS's early dialog.
     dialog* early(std::string_view tag = {}) noexcept {
         if (role_ == role::uas)
