@@ -31,6 +31,14 @@ void exercise(const msg::message& m) {
                        [](std::string_view e) { return msg::parse_name_addr(e, true).has_value() || true; });
     m.for_each_element(msg::header_id::via,
                        [](std::string_view e) { return msg::parse_via(e).has_value() || true; });
+    // header values the B2BUA reads: RAck (RFC 3262), Replaces (RFC 3891)
+    for (msg::header_field f : m.headers()) {
+        if (f.id == msg::header_id::rack) (void)msg::parse_rack(f.value);
+        if (f.id == msg::header_id::replaces) {
+            auto r = msg::parse_replaces(f.value);
+            if (r && (r->call_id.empty() || r->to_tag.empty() || r->from_tag.empty())) __builtin_trap();
+        }
+    }
 }
 
 } // namespace

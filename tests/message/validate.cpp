@@ -150,3 +150,20 @@ TEST_CASE("RAck values (RFC 3262 7.2)", "[message][rack]") {
     for (std::string_view bad : {"", "1", "1 2", "x 1 INVITE", "1 2 INVITE extra", "99999999999 1 INVITE"})
         CHECK_FALSE(tandem::message::parse_rack(bad));
 }
+
+TEST_CASE("Replaces values (RFC 3891 6.1)", "[message][replaces]") {
+    auto r = tandem::message::parse_replaces(
+        " 98732@sip.example.com;From-Tag=r33th4x0r ;to-tag=xyz;early-only;x=1 ");
+    REQUIRE(r);
+    CHECK(r->call_id == "98732@sip.example.com");
+    CHECK(r->from_tag == "r33th4x0r");
+    CHECK(r->to_tag == "xyz");
+    CHECK(r->early_only);
+    r = tandem::message::parse_replaces("abc;to-tag=1;from-tag=2");
+    REQUIRE(r);
+    CHECK_FALSE(r->early_only);
+    for (std::string_view bad :
+         {"", "abc", "abc;to-tag=1", "abc;from-tag=2", ";to-tag=1;from-tag=2", "abc;to-tag;from-tag=2",
+          "abc;to-tag=1;from-tag=2;to-tag=3", "a b;to-tag=1;from-tag=2", "abc;to-tag=1;from-tag=2,def"})
+        CHECK_FALSE(tandem::message::parse_replaces(bad));
+}

@@ -434,6 +434,34 @@ public:
     state current() const noexcept { return state_; }
     const leg_identity& identity(leg l) const noexcept { return at(l).identity(); }
 
+    /**
+     * A new INVITE with Replaces (RFC 3891) names leg `l`'s dialog (`to_tag` ours, `from_tag`
+     * its phone's). Its phone cannot mean our half of the bridge: what it replaces is the
+     * dialog on the other side. The route returned sends the new call there: to the phone of
+     * the leg `l` is bridged to (its remote target, via the first element of its route set),
+     * with a Replaces that names that dialog as that phone knows it. Nothing when leg `l` has
+     * no such confirmed dialog or is bridged to none.
+     */
+    std::optional<route_decision> replacing(leg l, std::string_view to_tag, std::string_view from_tag) const {
+        if (!placed(l) || state_ != state::confirmed || !bridged(l)) return std::nullopt;
+        const dialog::dialog* mine = at(l).current();
+        const dialog::dialog* there = at(peer(l)).current();
+        auto confirmed = [](const dialog::dialog* d) {
+            return d && d->current() == dialog::dialog::state::confirmed;
+        };
+        if (!confirmed(mine) || !confirmed(there) || mine->id().local_tag != to_tag ||
+            mine->id().remote_tag != from_tag)
+            return std::nullopt;
+        route_decision r;
+        r.request_uri = there->remote_target();
+        if (!there->route_set().empty()) r.next_hop = there->route_set().front().uri;
+        if (auto to = message::parse_name_addr(there->remote_uri())) r.to_uri = std::string(to->uri_text);
+        const dialog::dialog_id& id = there->id();
+        r.extra_headers =
+            "Replaces: " + id.call_id + ";to-tag=" + id.remote_tag + ";from-tag=" + id.local_tag + "\r\n";
+        return r;
+    }
+
 private:
     static constexpr std::string_view allow_line =
         "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY\r\n";

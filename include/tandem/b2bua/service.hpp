@@ -18,6 +18,7 @@
 #include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace tandem::b2bua {
@@ -248,9 +249,36 @@ private:
         if (r) stack_.respond(in.tx, *r);
     }
 
+    // An INVITE with Replaces (RFC 3891) names a dialog here: the decision that replaces the
+    // dialog on the other side of that call's bridge instead (`call::replacing`); or the
+    // response that refuses it: 400 for a bad Replaces, 481 when it names no confirmed dialog
+    // of ours (a phone on one leg cannot know a dialog beyond us), 486 for early-only (a
+    // confirmed dialog, RFC 3891 3).
+    std::variant<std::monostate, route_decision, int> replaces(const message::message& invite) {
+        if (!invite.has_header(message::header_id::replaces)) return std::monostate{};
+        auto r = invite.count(message::header_id::replaces) == 1
+                     ? message::parse_replaces(invite.header(message::header_id::replaces))
+                     : result<message::replaces>(parse_errc::bad_header_value);
+        if (!r) return 400;
+        std::uint64_t id = 0;
+        leg l = leg::a;
+        if (auto it = by_a_.find(a_key(key_, r->call_id, r->from_tag)); it != by_a_.end())
+            id = it->second;
+        else if (auto jt = by_b_.find(key_.assign(r->call_id)); jt != by_b_.end())
+            std::tie(id, l) = jt->second;
+        auto c = calls_.find(id);
+        if (c == calls_.end()) return 481;
+        auto route = c->second->c.replacing(l, r->to_tag, r->from_tag);
+        if (!route) return 481;
+        if (r->early_only) return 486;
+        return std::move(*route);
+    }
+
     void new_call(net::incoming_request in) {
         if (cfg_.max_calls && calls_.size() >= cfg_.max_calls)
             return answer(in, 503, "Retry-After: 5\r\n"); // over capacity
+        auto replacing = replaces(in.request);
+        if (auto* status = std::get_if<int>(&replacing)) return answer(in, *status, {});
         std::string h = host();
         leg_identity a{std::string(in.request.call_id()), random_token(), "sip:b2bua@" + h};
         leg_identity b{random_token() + random_token() + "@" + h, random_token(), "sip:b2bua@" + h};
@@ -273,7 +301,10 @@ private:
         auto& c = e->c;
         calls_[id] = std::move(e);
         ladder(id, leg::a, true, in.request);
-        if constexpr (async_policy<Policy>) {
+        if (auto* route = std::get_if<route_decision>(&replacing)) {
+            c.start(in.request, in.tx, *route, now());
+            drain(id);
+        } else if constexpr (async_policy<Policy>) {
             bool routing = c.receive(in.request, in.tx, now());
             drain(id);
             if (routing)

@@ -543,6 +543,44 @@ TANDEM_DECL result<rack> parse_rack(std::string_view s) noexcept {
     return r;
 }
 
+/// A Replaces value: the dialog an INVITE replaces, as its recipient knows it (RFC 3891 6.1):
+/// the recipient's own tag is `to_tag`, its peer's `from_tag`.
+struct replaces {
+    std::string_view call_id;
+    std::string_view to_tag;
+    std::string_view from_tag;
+    bool early_only = false;
+};
+/// Parses a Replaces value: `callid *(SEMI (to-tag / from-tag / early-flag / generic-param))`,
+/// both tags required (RFC 3891 6.1).
+TANDEM_DECL result<replaces> parse_replaces(std::string_view s) noexcept {
+    detail::scanner sc{detail::trim(s)};
+    replaces r;
+    std::size_t b = sc.pos;
+    if (sc.span(detail::cc_word).empty()) return parse_errc::bad_header_value;
+    if (sc.eat('@') && sc.span(detail::cc_word).empty()) return parse_errc::bad_header_value;
+    r.call_id = sc.s.substr(b, sc.pos - b);
+    bool to = false, from = false;
+    auto on_param = [&](std::string_view name, std::string_view value, bool has_value) {
+        if (detail::iequals(name, "to-tag")) {
+            r.to_tag = value;
+            to = has_value && !to;
+            return to;
+        }
+        if (detail::iequals(name, "from-tag")) {
+            r.from_tag = value;
+            from = has_value && !from;
+            return from;
+        }
+        if (detail::iequals(name, "early-only")) r.early_only = true;
+        return true;
+    };
+    if (!detail::scan_generic_params(sc, on_param) || !sc.at_end() || !to || !from || r.to_tag.empty() ||
+        r.from_tag.empty())
+        return parse_errc::bad_header_value;
+    return r;
+}
+
 /// Timestamp = 1*(DIGIT) [ "." *(DIGIT) ] [ LWS delay ] (RFC 3261 20.38).
 TANDEM_DECL bool valid_timestamp(std::string_view s) noexcept {
     detail::scanner sc{detail::trim(s)};
