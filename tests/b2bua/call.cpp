@@ -212,6 +212,8 @@ TEST_CASE("a basic call: 100 at once, 180 and 200 relayed, BYE from the caller e
     REQUIRE(reports.size() == 1);
     CHECK(reports[0].event.what == b2b::call_event::kind::ended);
     CHECK(reports[0].event.duration == 57s);
+    CHECK(reports[0].event.cause == "caller BYE");
+    CHECK_FALSE(reports[0].event.error); // a phone ended it, not the B2BUA
     f.c.on_response(leg::b, byes[0].ref, response_b(byes[0].request, 200), f.t + 61s);
     CHECK(f.take<b2b::finished>(f.drain()).size() == 1);
 }
@@ -309,6 +311,13 @@ TEST_CASE("no answer: 480 on leg A, CANCEL on leg B, on virtual time", "[b2bua][
     CHECK(f.take<b2b::respond>(as).at(0).response.status() == 480);
     CHECK(f.take<b2b::cancel_request>(as).size() == 1);
     CHECK_FALSE(f.c.next_deadline());
+    // the B2BUA ended it: its event says why, in the b2bua error category
+    auto reports = f.take<b2b::report>(as);
+    REQUIRE(reports.size() == 1);
+    CHECK(reports[0].event.error == b2b::b2bua_errc::no_answer);
+    CHECK(reports[0].event.error.category().name() == std::string("tandem.b2bua"));
+    CHECK(reports[0].event.error.message() == "no answer");
+    CHECK(reports[0].event.cause == "no answer");
 }
 
 TEST_CASE("in-dialog requests are relayed: INFO, and a re-INVITE putting the call on hold", "[b2bua][call]") {

@@ -172,8 +172,8 @@ public:
         started_ = now;
         // RFC 4028 9: an interval below our Min-SE gets 422 with it
         if (auto too_small = a().on_invite(invite, ref)) {
-            fail(too_small->status, {}, message::extra_headers(*too_small), "session interval too small",
-                 now);
+            fail(too_small->status, {}, message::extra_headers(*too_small),
+                 b2bua_errc::session_interval_too_small, now);
             return false;
         }
         return true;
@@ -189,15 +189,15 @@ public:
         route_ = std::make_unique<route_decision>(route); // until answered: a 422 or retry resends
         a().respond_invite(100, {}, {}, {}, false, now);  // at once: leg B may take a while (17.2.1)
         auto session = relay_.open();
-        if (!session) return fail(503, {}, {}, "no media resources", now);
+        if (!session) return fail(503, {}, {}, b2bua_errc::no_media_resources, now);
         session_ = std::move(*session);
         if (std::string_view offer = message::find_sdp(*a().invite()); !offer.empty()) {
             auto rewritten = relay_.offer(*session_, leg::a, offer);
-            if (!rewritten) return fail(488, {}, {}, "media refused", now);
+            if (!rewritten) return fail(488, {}, {}, b2bua_errc::media_refused, now);
             offer_b_ = std::move(*rewritten);
         }
         if (route.no_answer_timeout.count() > 0) no_answer_at_ = now + route.no_answer_timeout;
-        if (!place_b(route, now)) fail(500, {}, {}, "cannot build leg B", now);
+        if (!place_b(route, now)) fail(500, {}, {}, b2bua_errc::leg_b_unbuildable, now);
     }
 
     /// A response to the request we sent as `ref` on leg `from`. For INVITEs, every 2xx (also
@@ -253,7 +253,8 @@ public:
             state_ != state::ending) {
             // leg B timed out (Timer B / C) or its transport failed: 408 / 503 on leg A
             if (state_ == state::cancelling) return finish(now);
-            return fail(timeout ? 408 : 503, {}, {}, timeout ? "timeout" : "transport failure", now);
+            return fail(timeout ? 408 : 503, {}, {},
+                        timeout ? b2bua_errc::leg_b_timeout : b2bua_errc::leg_b_unreachable, now);
         }
         if (from == leg::c && ref == at(from).invite_ref()) return transfer_failed(timeout ? 408 : 503, now);
         if (at(from).on_failure(ref)) return session_over(from, now);
@@ -274,9 +275,9 @@ public:
     void shutdown(time_point now) {
         if (ringing()) {
             a().respond_invite(503, {}, {}, {}, false, now);
-            cancel_b("shutdown", 503, now);
+            cancel_b(b2bua_errc::shutdown, 503, now);
         } else if (state_ == state::confirmed) {
-            end_both("shutdown", now);
+            end_both(b2bua_errc::shutdown, now);
         }
     }
 
@@ -313,7 +314,7 @@ public:
     void on_ack_timeout(leg from, time_point now) {
         if (state_ != state::confirmed || !placed(from)) return;
         at(from).on_ack_timeout();
-        emit(call_event::kind::ended, 408, "no ACK", now);
+        emit(call_event::kind::ended, 408, b2bua_errc::no_ack, now);
         enter(state::ending, now);
         // the other legs may still wait for the ACK of their 2xx: ACKed without the answer
         end_legs(from, {}, now);
@@ -373,16 +374,17 @@ public:
             no_answer_at_.reset();
             if (ringing()) {
                 a().respond_invite(480, {}, {}, {}, false, now); // RFC 3261 21.4.18
-                cancel_b("no answer", 480, now);
+                cancel_b(b2bua_errc::no_answer, 480, now);
             }
         }
         if (max_end_at_ && *max_end_at_ <= now) {
             max_end_at_.reset();
-            if (state_ == state::confirmed) end_both("maximum duration", now);
+            if (state_ == state::confirmed) end_both(b2bua_errc::max_duration, now);
         }
         if (watch_at_ && *watch_at_ <= now) {
             watch_at_.reset();
-            if (state_ == state::confirmed) end_both("session expired", now, session_expired_reason);
+            if (state_ == state::confirmed)
+                end_both(b2bua_errc::session_expired, now, session_expired_reason);
         }
         if (xfer_ && xfer_->hangup_at && *xfer_->hangup_at <= now) {
             // the transferor did not hang up after its transfer: we do
@@ -398,13 +400,13 @@ public:
                 if (!bridged(l))
                     end_leg(l, session_expired_reason, now);
                 else if (state_ == state::confirmed)
-                    end_both("session expired", now, session_expired_reason);
+                    end_both(b2bua_errc::session_expired, now, session_expired_reason);
                 break;
             case dialog::session_due::prack_timeout:
                 // RFC 3262 3: no PRACK for our reliable 18x: 5xx to the INVITE
                 if (ringing()) {
                     a().respond_invite(504, {}, {}, {}, false, now);
-                    cancel_b("no PRACK", 504, now);
+                    cancel_b(b2bua_errc::no_prack, 504, now);
                 }
                 break;
             case dialog::session_due::nothing: break;
@@ -467,6 +469,17 @@ private:
         "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY\r\n";
     static constexpr std::string_view session_expired_reason =
         "Reason: SIP ;cause=408 ;text=\"Session expired\"\r\n";
+
+    // Why a call ends, for its event: a phone's doing (text alone: "caller BYE") or ours (a
+    // `b2bua_errc`, its text the cause).
+    struct end_cause {
+        std::string_view text;
+        b2bua_errc code{};
+        end_cause() = default;
+        end_cause(const char* t) noexcept : text(t) {}
+        end_cause(std::string_view t) noexcept : text(t) {}
+        end_cause(b2bua_errc e) noexcept : text(describe(e)), code(e) {}
+    };
 
     // A request relayed from one leg, waiting for the other leg's answer.
     struct pending_relay {
@@ -587,8 +600,7 @@ private:
     }
 
     // Leg A's INVITE fails here with `status`: the call is over.
-    void fail(int status, std::string_view reason, std::string extra, std::string_view cause,
-              time_point now) {
+    void fail(int status, std::string_view reason, std::string extra, end_cause cause, time_point now) {
         a().respond_invite(status, reason, {}, std::move(extra), false, now);
         end(cause, status, now);
     }
@@ -681,7 +693,7 @@ private:
                 if (info.ack_waits) b().ack_with({}, now);
                 a().respond_invite(500, {}, {}, {}, false, now);
                 enter(state::confirmed, now);
-                return send_bye(leg::b, "media refused", now);
+                return send_bye(leg::b, b2bua_errc::media_refused, now);
             }
             a().respond_invite(code, rsp.reason(), *sdp, crossing(rsp, leg::a), false, now);
             enter(state::confirmed, now);
@@ -756,7 +768,7 @@ private:
         relayed_[out] = pending_relay{leg::a, ref, req, role->role == sdp::body_role::offer};
     }
 
-    void cancel_b(std::string_view cause, int status, time_point now) {
+    void cancel_b(end_cause cause, int status, time_point now) {
         if (attempts_ == 0) return end(cause, status, now); // still routing: no leg B yet
         b().cancel_invite();
         enter(state::cancelling, now);
@@ -984,7 +996,7 @@ private:
                 // it took leg C's media but gave no usable answer: no way back for it
                 notify(488, true);
                 xfer_->stage = transfer::stage::failed;
-                return end_both("transfer failed", now);
+                return end_both(b2bua_errc::transfer_failed, now);
             }
             return transfer_failed(code, now);
         }
@@ -1004,7 +1016,7 @@ private:
         }
         notify(status, true);
         xfer_->stage = transfer::stage::failed;
-        if (xfer_->transferor_gone && state_ == state::confirmed) end_both("transfer failed", now);
+        if (xfer_->transferor_gone && state_ == state::confirmed) end_both(b2bua_errc::transfer_failed, now);
     }
 
     // ---- the end ----
@@ -1015,10 +1027,10 @@ private:
         if (state_ == state::ending || state_ == state::ended) return finish_if_done(now);
         if (!bridged(from)) return; // a leg bridged to none: nothing else ends
         // the peer lost the dialog or does not answer our refresh (RFC 4028 10)
-        end_both("session refresh failed", now, session_expired_reason);
+        end_both(b2bua_errc::session_refresh_failed, now, session_expired_reason);
     }
 
-    void end_both(std::string_view cause, time_point now, std::string_view reason = {}) {
+    void end_both(end_cause cause, time_point now, std::string_view reason = {}) {
         emit(call_event::kind::ended, 200, cause, now);
         abandon_relays(now);
         enter(state::ending, now);
@@ -1043,7 +1055,7 @@ private:
         if (!s.bye_pending()) s.bye(reason);
     }
 
-    void send_bye(leg to, std::string_view cause, time_point now, std::string_view reason = {}) {
+    void send_bye(leg to, end_cause cause, time_point now, std::string_view reason = {}) {
         if (state_ != state::cancelling) emit(call_event::kind::ended, 200, cause, now);
         enter(state::ending, now);
         at(to).bye(reason);
@@ -1055,7 +1067,7 @@ private:
             finish(now);
     }
 
-    void end(std::string_view cause, int status, time_point now) {
+    void end(end_cause cause, int status, time_point now) {
         emit(call_event::kind::ended, status, cause, now);
         finish(now);
     }
@@ -1068,7 +1080,7 @@ private:
 
     // The policy answers the call itself: no leg B.
     void answer_here(const answer_decision& ans, time_point now) {
-        if (ans.status < 200 || ans.status > 699) return fail(500, {}, {}, "bad local answer", now);
+        if (ans.status < 200 || ans.status > 699) return fail(500, {}, {}, b2bua_errc::bad_local_answer, now);
         if (ans.status >= 300) return fail(ans.status, ans.reason, {}, "answered here", now);
         local_ = true;
         local_sdp_ = ans.sdp;
@@ -1136,12 +1148,13 @@ private:
         return std::move(*out);
     }
 
-    void emit(call_event::kind k, int status, std::string_view cause, time_point now) {
+    void emit(call_event::kind k, int status, end_cause cause, time_point now) {
         call_event e;
         e.what = k;
         e.call_id_a = at(leg::a).identity().call_id;
         e.status = status;
-        e.cause = cause;
+        e.cause = cause.text;
+        if (cause.code != b2bua_errc{}) e.error = cause.code;
         auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
         e.setup = ms((answered_ ? *answered_ : now) - started_);
         if (answered_ && k == call_event::kind::ended) e.duration = ms(now - *answered_);

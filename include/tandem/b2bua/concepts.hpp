@@ -4,6 +4,7 @@
 /// @file What a B2BUA asks of its two customisation points: the `Policy` (where does a call
 /// go?) and the `Relay` (what happens to its media?), as C++20 concepts with archetypes.
 
+#include <tandem/b2bua/error.hpp>
 #include <tandem/message/message.hpp>
 #include <tandem/result.hpp>
 
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -74,6 +76,9 @@ struct call_event {
         0; ///< ringing: the 18x; answered, transferred: 200; ended: the final status or 200 for a BYE
     std::string_view
         cause; ///< ended: "caller BYE", "callee BYE", "cancelled", "rejected", "timeout", "no answer"...
+    /// ended: the B2BUA's own reason when it ended or refused the call itself (`b2bua_errc`:
+    /// no answer, session expired, media refused...); empty when a phone did.
+    std::error_code error;
     std::chrono::milliseconds setup{0};    ///< from attempt to answer (or to failure)
     std::chrono::milliseconds duration{0}; ///< answered calls: from answer to end
 };

@@ -3,9 +3,8 @@
 
 /// @file Why the dialog layer refused a message or an operation (category `"tandem.dialog"`).
 ///
-/// Kept beside the dialog layer rather than in `tandem/error.hpp` so the layer can be reviewed
-/// on its own; it follows the same pattern (enum, category, ADL `make_error_code`,
-/// `std::is_error_code_enum`) and can move there unchanged.
+/// Each module keeps its error enum in its own `error.hpp` (as Beast does): the enum, its
+/// category, `make_error_code` found by ADL, and `std::is_error_code_enum`.
 
 #include <tandem/config.hpp>
 

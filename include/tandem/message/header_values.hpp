@@ -8,7 +8,7 @@
 /// returns a small struct of `std::string_view`s into it: nothing is copied or allocated.
 /// Parsing never throws; malformed input yields a `parse_errc`.
 
-#include <tandem/error.hpp>
+#include <tandem/message/error.hpp>
 #include <tandem/message/method.hpp>
 #include <tandem/message/uri.hpp>
 #include <tandem/result.hpp>

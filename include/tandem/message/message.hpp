@@ -4,7 +4,7 @@
 /// @file A SIP request or response: parsed from one buffer, inspected through views, edited
 /// and serialized without re-parsing.
 
-#include <tandem/error.hpp>
+#include <tandem/message/error.hpp>
 #include <tandem/message/header_id.hpp>
 #include <tandem/message/header_values.hpp>
 #include <tandem/message/method.hpp>

@@ -3,7 +3,7 @@
 
 /// @file Cutting SIP messages out of a byte stream (TCP, TLS; RFC 3261 18.3).
 
-#include <tandem/error.hpp>
+#include <tandem/message/error.hpp>
 #include <tandem/message/header_id.hpp>
 #include <tandem/message/message.hpp>
 #include <tandem/message/detail/abnf.hpp>

@@ -7,7 +7,7 @@
 /// parsed into views without copying, and compared by the rules of RFC 3261 section 19.1.4.
 
 #include <tandem/config.hpp>
-#include <tandem/error.hpp>
+#include <tandem/message/error.hpp>
 #include <tandem/result.hpp>
 #include <tandem/message/detail/abnf.hpp>
 

@@ -5,9 +5,10 @@
 /// RFC 3261 13-14, RFC 3262 (PRACK), RFC 3311 (UPDATE) and RFC 6337): which message carries
 /// the offer, which one the answer, and what to reject.
 
-#include <tandem/error.hpp>
+#include <tandem/message/error.hpp>
 #include <tandem/message/message.hpp>
 #include <tandem/message/multipart.hpp>
+#include <tandem/sdp/error.hpp>
 
 #include <cstdint>
 #include <memory>

@@ -11,8 +11,9 @@
 /// bookkeeping of which view points where. SDP bodies are small (a few hundred octets, the
 /// parser refuses more than 64 KiB), so the copies cost nothing worth a more intricate design.
 
-#include <tandem/error.hpp>
+#include <tandem/message/error.hpp>
 #include <tandem/result.hpp>
+#include <tandem/sdp/error.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -4,9 +4,10 @@
 /// @file SIP over TCP and TLS (RFC 3261 18.3, 26.2): connections, framing, keep-alives.
 
 #include <tandem/config.hpp>
-#include <tandem/error.hpp>
+#include <tandem/message/error.hpp>
 #include <tandem/message/stream_framer.hpp>
 #include <tandem/result.hpp>
+#include <tandem/transport/error.hpp>
 #include <tandem/transport/tls.hpp>
 #include <tandem/transport/transport.hpp>
 #include <tandem/detail/asio_compat.hpp>

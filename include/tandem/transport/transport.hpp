@@ -5,8 +5,8 @@
 /// specifications, received messages and the event handler.
 
 #include <tandem/config.hpp>
-#include <tandem/error.hpp>
 #include <tandem/result.hpp>
+#include <tandem/transport/error.hpp>
 
 #include <asio/ip/address.hpp>
 
