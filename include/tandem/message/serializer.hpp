@@ -108,6 +108,46 @@ TANDEM_DECL result<message> make_response(const message& req, int status, std::s
     return message::parse(make_response_text(req, status, reason, to_tag, extra), o);
 }
 
+/**
+ * The request that travels beside an INVITE in its own transaction's place: the ACK of a
+ * 300-699 final response (RFC 3261 17.1.1.3, `to` = that response's To) or the CANCEL of the
+ * INVITE (9.1, `to` = the INVITE's To). Both copy the INVITE's Request-URI, its top Via only
+ * (same branch), From, Call-ID, CSeq number (with `method`) and Route headers; Max-Forwards
+ * 70. The one place both are built.
+ */
+TANDEM_DECL std::string make_hop_request_text(const message& invite, std::string_view method,
+                                              std::string_view to) {
+    std::string out;
+    message_writer w{out};
+    w.request_line(method, invite.request_uri_text());
+    list_elements vias(invite.header(header_id::via));
+    if (auto it = vias.begin(); it != vias.end()) w.header("Via", *it);
+    w.header("Max-Forwards", "70");
+    w.header("From", invite.header(header_id::from));
+    w.header("To", to);
+    w.header("Call-ID", invite.call_id());
+    auto cs = invite.cseq();
+    out.append("CSeq: ")
+        .append(std::to_string(cs ? cs->number : 0))
+        .append(" ")
+        .append(method)
+        .append("\r\n");
+    for (header_field f : invite.headers())
+        if (f.id == header_id::route) w.header("Route", f.value);
+    w.finish();
+    return out;
+}
+
+/// The CANCEL of `invite` (RFC 3261 9.1), parsed.
+TANDEM_DECL result<message> make_cancel(const message& invite) {
+    return message::parse(make_hop_request_text(invite, "CANCEL", invite.header(header_id::to)));
+}
+
+/// The ACK of a 300-699 final response `rsp` to `invite` (RFC 3261 17.1.1.3), as text.
+TANDEM_DECL std::string make_failure_ack_text(const message& invite, const message& rsp) {
+    return make_hop_request_text(invite, "ACK", rsp.header(header_id::to));
+}
+
 } // namespace tandem::message
 
 #endif

@@ -170,22 +170,7 @@ private:
         if (cfg_.timer_c.count() > 0 && !timer_c_fired_) timers_.start(timer_id::c, now + cfg_.timer_c);
     }
     // 17.1.1.3: the ACK for a non-2xx final response.
-    void build_ack(const message::message& rsp) {
-        ack_.clear();
-        message::message_writer w{ack_};
-        w.request_line("ACK", request_.request_uri_text());
-        message::list_elements vias(request_.header(message::header_id::via));
-        if (auto it = vias.begin(); it != vias.end()) w.header("Via", *it);
-        w.header("Max-Forwards", "70");
-        w.header("From", request_.header(message::header_id::from));
-        w.header("To", rsp.header(message::header_id::to));
-        w.header("Call-ID", request_.call_id());
-        std::string cseq = std::to_string(request_.cseq() ? request_.cseq()->number : 0) + " ACK";
-        w.header("CSeq", cseq);
-        for (message::header_field f : request_.headers())
-            if (f.id == message::header_id::route) w.header("Route", f.value);
-        w.finish();
-    }
+    void build_ack(const message::message& rsp) { ack_ = message::make_failure_ack_text(request_, rsp); }
 
     message::message request_;
     std::string bytes_;
