@@ -103,9 +103,11 @@ using event = std::variant<transmit, request_in, response_in, later_2xx, request
  *
  * Inputs: `receive()` (a message a transport read), `connection_closed()`, `on_time()`, and the
  * commands `send()`, `respond()`, `cancel()`, `ack()`. After each input drain `poll()`, then
- * wait for `next_deadline()`. Its driver owns the sockets (`add_udp`, `set_listening` tell the
- * endpoint their addresses, for Via) and opens stream connections: `route()` says where a
- * request goes, `udp_flow()` / `stream_flow()` name the flow it takes.
+ * wait for `next_deadline()`. One input while handling an event is fine (an answer to the
+ * request just received); a second one before the queue is drained may overwrite what a
+ * queued `transmit` points to (a transaction's bytes): send the first. Its driver owns the sockets
+ * (`add_udp`, `set_listening` tell the endpoint their addresses, for Via) and opens stream connections:
+ * `route()` says where a request goes, `udp_flow()` / `stream_flow()` name the flow it takes.
  */
 class endpoint {
 public:
