@@ -145,9 +145,12 @@ struct uas {
 
 asio::awaitable<void> serve(uas* u) {
     while (true) {
-        auto r = co_await u->sip.next_request();
-        if (!r) co_return; // stopped
-        u->on_request(std::move(*r));
+        auto e = co_await u->sip.next_event();
+        if (!e) co_return; // stopped
+        if (auto* r = std::get_if<tandem::net::incoming_request>(&*e))
+            u->on_request(std::move(*r));
+        else if (auto* c = std::get_if<tandem::net::cancelled>(&*e))
+            u->on_cancel(c->invite);
     }
 }
 
@@ -226,7 +229,6 @@ int main(int argc, char** argv) {
         return 1;
     }
     uas u(sip, o, io.get_executor());
-    sip.hooks().on_cancel = [&u](tx::tx_id invite) { u.on_cancel(invite); };
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](std::error_code, int) { sip.stop(); });

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/stack_events.hpp"
+
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -72,7 +74,7 @@ asio::awaitable<void> callee(stack* s) {
     std::string sdp =
         "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
     while (true) {
-        auto r = co_await s->next_request();
+        auto r = co_await tandem::test::next_request(s);
         if (!r) co_return;
         auto ok = msg::make_response(r->request, 200, {}, "b1", "Contact: <sip:bob@127.0.0.1>\r\n");
         if (r->request.method() == msg::method_id::invite) ok->set_body("application/sdp", sdp);
@@ -197,7 +199,7 @@ asio::awaitable<void> recording_callee(stack* s, std::vector<msg::message>* seen
                           ">\r\n";
     int n = 0;
     while (true) {
-        auto r = co_await s->next_request();
+        auto r = co_await tandem::test::next_request(s);
         if (!r) co_return;
         seen->push_back(r->request);
         auto ok = msg::make_response(r->request, 200, {}, "b" + std::to_string(++n), contact);

@@ -72,26 +72,22 @@ class service {
     static_assert(well_formed_hooks<Policy>, "a policy hook has the wrong signature (see no_policy_hooks)");
 
 public:
-    /// Takes over the stack's hooks, passing on to the ones set before what is not for one of
-    /// its calls, and sets the request checks a B2BUA needs: Max-Forwards 0 gets 483 (RFC
-    /// 7332), and any body type is accepted (the other leg judges it: INFO with
-    /// application/dtmf-relay).
+    /// Serves the stack's events (it is their one consumer) and sets the request checks a
+    /// B2BUA needs: Max-Forwards 0 gets 483 (RFC 7332), and any body type is accepted (the
+    /// other leg judges it: INFO with application/dtmf-relay).
     service(net::stack& s, Policy p, Relay r = {}, service_config cfg = {})
-        : stack_(s), policy_(std::move(p)), relay_(std::move(r)), cfg_(std::move(cfg)), before_(s.hooks()) {
-        stack_.hooks().on_cancel = [this](transaction::tx_id invite) { on_cancel(invite); };
-        stack_.hooks().on_ack = [this](const message::message& ack) { on_ack(ack); };
-        stack_.hooks().on_ack_timeout = [this](transaction::tx_id invite) { on_ack_timeout(invite); };
+        : stack_(s), policy_(std::move(p)), relay_(std::move(r)), cfg_(std::move(cfg)) {
         static constexpr std::string_view any_body[] = {"*/*"};
         stack_.validation().forwarding = true;
         stack_.validation().accepted_content_types = any_body;
     }
 
-    /// Serves requests until the stack stops.
+    /// Serves the stack's events until it stops.
     asio::awaitable<void> run() {
         while (true) {
-            auto r = co_await stack_.next_request();
-            if (!r) break;
-            dispatch(std::move(*r));
+            auto e = co_await stack_.next_event();
+            if (!e) break;
+            std::visit([this](auto& ev) { on(ev); }, *e);
         }
         // the stack stopped: the calls' clock stops too (nothing keeps the executor busy)
         stopped_ = true;
@@ -123,18 +119,18 @@ private:
         std::string c_key; // leg C's Call-ID, once a transfer handled here placed it
         transaction::tx_id invite_tx = 0;
         transaction::tx_id reinvite_tx[3] = {0, 0, 0}; // the last in-dialog INVITE received per leg
-        // call ref -> client transaction, while a request is out (for CANCEL). Rarely more than
-        // two: a vector, emptied for good when they are all answered (an unordered_map would keep
-        // its bucket array for the life of the call).
-        std::vector<std::pair<std::uint64_t, transaction::tx_id>> sent;
-        transaction::tx_id* find_sent(std::uint64_t ref) {
-            for (auto& [r, tx] : sent)
-                if (r == ref) return &tx;
+        // call ref -> the stack's request id, while a request is out (for CANCEL). Rarely more
+        // than two: a vector, emptied for good when they are all answered (an unordered_map
+        // would keep its bucket array for the life of the call).
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> sent;
+        std::uint64_t* find_sent(std::uint64_t ref) {
+            for (auto& [r, id] : sent)
+                if (r == ref) return &id;
             return nullptr;
         }
         void forget_sent(std::uint64_t ref) {
             std::erase_if(sent, [ref](const auto& p) { return p.first == ref; });
-            if (sent.empty()) std::vector<std::pair<std::uint64_t, transaction::tx_id>>().swap(sent);
+            if (sent.empty()) std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(sent);
         }
         transaction::time_point armed{}; // the call's deadline in `deadlines_` ({} for none)
     };
@@ -178,6 +174,36 @@ private:
         tandem::log(stack_.log(), logger::level::debug, "call {:>4} A {} B", id, line);
     }
 
+    // ---- the stack's events ----
+
+    void on(net::incoming_request& in) { dispatch(std::move(in)); }
+    void on(net::cancelled& c) { on_cancel(c.invite); }
+    void on(net::acked& a) { on_ack(a.ack); }
+    void on(net::ack_timed_out& t) { on_ack_timeout(t.invite); }
+    // A response to a request of a call (its provisional and final ones, and later 2xx).
+    void on(net::response& r) {
+        auto it = requests_.find(r.request);
+        if (it == requests_.end()) return;
+        auto [id, to, ref] = it->second;
+        auto c = calls_.find(id);
+        if (c == calls_.end()) return;
+        if (r.message.status() >= 200 && !r.later) c->second->forget_sent(ref);
+        ladder(id, to, true, r.message);
+        c->second->c.on_response(to, ref, r.message, now());
+        drain(id);
+    }
+    void on(net::failed& f) {
+        auto it = requests_.find(f.request);
+        if (it == requests_.end()) return;
+        auto [id, to, ref] = it->second;
+        auto c = calls_.find(id);
+        if (c == calls_.end()) return;
+        c->second->forget_sent(ref);
+        c->second->c.on_failure(to, ref, f.error == transaction_errc::timeout, now());
+        drain(id);
+    }
+    void on(net::done& d) { requests_.erase(d.request); }
+
     void dispatch(net::incoming_request in) {
         const message::message& req = in.request;
         auto to = req.to();
@@ -217,10 +243,7 @@ private:
     void on_ack(const message::message& ack) {
         auto [id, l] = find_call(ack);
         auto c = calls_.find(id);
-        if (!id || c == calls_.end()) {
-            if (before_.on_ack) before_.on_ack(ack);
-            return;
-        }
+        if (!id || c == calls_.end()) return;
         ladder(id, l, true, ack);
         c->second->c.on_ack(l, ack, now());
         drain(id);
@@ -234,10 +257,7 @@ private:
         else if (auto jt = reinvites_.find(invite); jt != reinvites_.end())
             std::tie(id, l) = jt->second;
         auto c = calls_.find(id);
-        if (!id || c == calls_.end()) {
-            if (before_.on_ack_timeout) before_.on_ack_timeout(invite);
-            return;
-        }
+        if (!id || c == calls_.end()) return;
         tandem::log(stack_.log(), logger::level::debug, "call {:>4} no ACK on leg {}", id,
                     "ABC"[static_cast<int>(l)]);
         c->second->c.on_ack_timeout(l, now());
@@ -353,10 +373,7 @@ private:
             return;
         }
         auto it = invites_.find(invite);
-        if (it == invites_.end()) {
-            if (before_.on_cancel) before_.on_cancel(invite);
-            return;
-        }
+        if (it == invites_.end()) return;
         std::uint64_t id = it->second;
         auto c = calls_.find(id);
         if (c == calls_.end()) return;
@@ -387,18 +404,20 @@ private:
                             by_b_[e.c_key] = {id, leg::c};
                         }
                         ladder(id, act.to, false, act.request);
-                        asio::co_spawn(stack_executor(),
-                                       send(this, id, act.to, act.ref, std::move(act.request)),
-                                       reporter{&stack_.log()});
+                        // INVITEs: the call ACKs each 2xx itself (offer in the 2xx, forks)
+                        bool invite = act.request.method() == message::method_id::invite;
+                        std::uint64_t r = stack_.send(std::move(act.request), invite);
+                        requests_[r] = {id, act.to, act.ref};
+                        e.sent.emplace_back(act.ref, r);
                     } else if constexpr (std::is_same_v<A, send_ack>) {
                         ladder(id, act.to, false, act.ack);
                         stack_.ack(std::move(act.ack));
                     } else if constexpr (std::is_same_v<A, cancel_request>) {
-                        if (transaction::tx_id* tx = e.find_sent(act.ref)) {
+                        if (std::uint64_t* r = e.find_sent(act.ref)) {
                             tandem::log(stack_.log(), logger::level::debug,
                                         "call {:>4} A |                      |--CANCEL-------------->| B",
                                         id);
-                            stack_.cancel(*tx);
+                            stack_.cancel(*r);
                         }
                     } else if constexpr (std::is_same_v<A, report>) {
                         if constexpr (requires { policy_.on_event(act.event); }) {
@@ -487,41 +506,10 @@ private:
         }
     };
 
-    // One request of a call on one leg: its provisional and final responses go back to the call.
-    static asio::awaitable<void> send(service* self, std::uint64_t id, leg to, std::uint64_t ref,
-                                      message::message req) {
-        auto on_provisional = [self, id, to, ref](const message::message& rsp) {
-            auto c = self->calls_.find(id);
-            if (c == self->calls_.end()) return;
-            self->ladder(id, to, true, rsp);
-            c->second->c.on_response(to, ref, rsp, now());
-            self->drain(id);
-        };
-        auto on_started = [self, id, ref](transaction::tx_id tx) {
-            if (auto c = self->calls_.find(id); c != self->calls_.end())
-                c->second->sent.emplace_back(ref, tx);
-        };
-        // INVITEs: the call ACKs each 2xx itself (offer in the 2xx, forks); later 2xx go to it too
-        std::function<void(const message::message&)> on_later_2xx;
-        if (req.method() == message::method_id::invite) on_later_2xx = on_provisional;
-        auto rsp = co_await self->stack_.request(std::move(req), on_provisional, on_started, on_later_2xx);
-        auto c = self->calls_.find(id);
-        if (c == self->calls_.end()) co_return;
-        c->second->forget_sent(ref);
-        if (rsp) {
-            self->ladder(id, to, true, *rsp);
-            c->second->c.on_response(to, ref, *rsp, now());
-        } else {
-            c->second->c.on_failure(to, ref, rsp.error() == transaction_errc::timeout, now());
-        }
-        self->drain(id);
-    }
-
     net::stack& stack_;
     Policy policy_;
     Relay relay_;
     service_config cfg_;
-    net::stack_hooks before_; // the stack's hooks before ours: what is not for a call goes there
     std::mt19937_64 rng_{std::random_device{}()};
     std::unordered_map<std::uint64_t, std::unique_ptr<entry>> calls_;
     std::set<std::pair<transaction::time_point, std::uint64_t>> deadlines_; // (when, call)
@@ -534,6 +522,12 @@ private:
     std::unordered_map<transaction::tx_id, std::uint64_t> invites_;
     std::unordered_map<transaction::tx_id, std::pair<std::uint64_t, leg>> reinvites_;
     std::uint64_t last_call_ = 0;
+    struct request_of_call {
+        std::uint64_t call;
+        leg to;
+        std::uint64_t ref;
+    };
+    std::unordered_map<std::uint64_t, request_of_call> requests_; // the stack's request id -> whose
 };
 
 } // namespace tandem::b2bua

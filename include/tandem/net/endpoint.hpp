@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -249,8 +250,8 @@ public:
         p.acks_by_caller = acks_by_caller;
         p.where = where;
         if (p.invite) {
-            p.request = std::move(req);
-            p.hop = hop;
+            p.request = std::make_unique<msg::message>(std::move(req));
+            if (!acks_by_caller) p.hop = hop;
         }
         return id;
     }
@@ -308,9 +309,12 @@ private:
         bool cancel_requested = false;
         bool cancel_sent = false;
         tx::flow where;
-        msg::message request;                // INVITEs: what a CANCEL and our ACK copy
-        next_hop hop;                        // INVITEs: for our ACK's Via
-        std::optional<msg::message> our_ack; // the ACK we sent for its 2xx, sent again for each copy
+        // INVITEs only, and only while needed (a B2BUA has an INVITE per call, whose transaction
+        // lives 64*T1 after its 2xx): what a CANCEL and our ACK copy, until the final response;
+        // the ACK we sent for a 2xx, sent again for each copy
+        std::unique_ptr<msg::message> request;
+        std::unique_ptr<msg::message> our_ack;
+        next_hop hop; // for our ACK's Via
     };
 
     struct flow_key {
@@ -375,6 +379,9 @@ private:
         }
         p.final_seen = true;
         if (p.invite && ok && !p.acks_by_caller) send_our_ack(p, *r.response);
+        // no CANCEL after a final response: the INVITE's copy goes (its transaction may live on
+        // for 64*T1, RFC 6026, and a B2BUA has one per call)
+        p.request.reset();
         return response_in{r.tx, r.response};
     }
     std::optional<event> on_layer(tx::stray_response&) { return std::nullopt; }
@@ -397,18 +404,20 @@ private:
     void send_cancel(pending& p, tx::time_point now) {
         if (p.cancel_sent) return;
         p.cancel_sent = true;
-        if (auto c = msg::make_cancel(p.request)) layer_.send_request(*c, p.where, now);
+        if (!p.request) return;
+        if (auto c = msg::make_cancel(*p.request)) layer_.send_request(*c, p.where, now);
     }
     // RFC 3261 13.2.2.4: the ACK of a 2xx, from the dialog the 2xx creates (its Request-URI is
     // the Contact, its Route the reversed Record-Route), on the INVITE's flow; kept for copies.
     void send_our_ack(pending& p, const msg::message& ok) {
-        auto d = dialog::dialog::uac(p.request, ok);
+        if (!p.request) return;
+        auto d = dialog::dialog::uac(*p.request, ok);
         if (!d) return; // a 2xx without tags or Contact: nothing to ACK it with
         auto a = d->make_ack(ok);
         if (!a) return;
         prepare(*a, p.hop);
         layer_.send_request(*a, p.where, now_);
-        p.our_ack = std::move(*a);
+        p.our_ack = std::make_unique<msg::message>(std::move(*a));
     }
 
     // ---- Via ----

@@ -16,7 +16,6 @@
 #include <tandem/detail/asio_compat.hpp>
 
 #include <asio.hpp>
-#include <asio/experimental/channel.hpp>
 
 #include <chrono>
 #include <deque>
@@ -27,6 +26,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace tandem::net {
@@ -53,37 +53,64 @@ struct incoming_request {
     transport::address remote;
 };
 
-/// What the application learns besides new requests (all optional).
-struct stack_hooks {
-    /// A CANCEL matched INVITE transaction `invite` (already answered 200; answer the INVITE 487).
-    std::function<void(tx::tx_id invite)> on_cancel;
-    /// An ACK for a 2xx (the dialog's).
-    std::function<void(const msg::message& ack)> on_ack;
-    /// No ACK came for a 2xx (13.3.1.4): end the dialog.
-    std::function<void(tx::tx_id invite)> on_ack_timeout;
+/// @name What a stack reports (`stack::next_event()`): one event type
+/// @{
+/// A CANCEL matched INVITE server transaction `invite` (answered 200 already; answer the
+/// INVITE 487, RFC 3261 9.2).
+struct cancelled {
+    tx::tx_id invite;
 };
+/// The ACK of a 2xx we sent (the dialog's, RFC 3261 13.3.1.4).
+struct acked {
+    msg::message ack;
+};
+/// No ACK came for the 2xx of server INVITE `invite` (13.3.1.4): end the dialog.
+struct ack_timed_out {
+    tx::tx_id invite;
+};
+/// A response to request `request` (the id `send()` returned): each provisional one, the
+/// final one, and for an INVITE whose sender ACKs, each 2xx after the first (`later`).
+struct response {
+    std::uint64_t request;
+    msg::message message;
+    bool later = false;
+};
+/// Request `request` got no final response: Timer B/F (`transaction_errc::timeout`), a
+/// transport failure, no route, or the stack stopped.
+struct failed {
+    std::uint64_t request;
+    std::error_code error;
+};
+/// Nothing more comes for request `request` (its transaction ended: for an INVITE, 64*T1
+/// after a 2xx, RFC 6026).
+struct done {
+    std::uint64_t request;
+};
+using stack_event = std::variant<incoming_request, cancelled, acked, ack_timed_out, response, failed, done>;
+/// @}
 
 /**
  * A SIP stack: a `net::endpoint` driven by Asio. Listening transports, one timer, on one
  * executor.
  *
  * - `listen()` binds transports; `run()` drives them until `stop()`.
- * - `request()` sends a request through a client transaction and completes with the final
- *   response (provisional ones go to a callback), or with an error for Timer B/F expiry
- *   (`transaction_errc::timeout`) and transport failures.
- * - `next_request()` yields requests that created server transactions; `respond()` answers.
+ * - `next_event()` yields what happens, as one event type (`stack_event`): requests that
+ *   created server transactions (answer with `respond()`), CANCELs, ACKs, missing ACKs, and
+ *   the responses to requests sent with `send()`.
+ * - `request()` is the coroutine form of `send()` for simple clients: it completes with the
+ *   final response (provisional ones go to a callback), or with an error for Timer B/F expiry
+ *   (`transaction_errc::timeout`) and transport failures; its responses are not events.
  *
  * Everything runs on one thread: no locks. Several stacks on several threads share nothing.
  */
 class stack {
 public:
     stack(asio::any_io_executor ex, stack_config cfg = {})
-        : ex_(ex), cfg_(std::move(cfg)), ep_(cfg_.layer), timer_(ex), incoming_(ex, cfg_.incoming_queue) {}
+        : ex_(ex), cfg_(std::move(cfg)), ep_(cfg_.layer), timer_(ex), event_wake_(ex) {}
 
     stack(const stack&) = delete;
     stack& operator=(const stack&) = delete;
 
-    stack_hooks& hooks() noexcept { return hooks_; }
     /// The checks incoming requests must pass (see `transaction::layer::validation`).
     msg::validation_options& validation() noexcept { return ep_.validation(); }
     /// How the stack was set up.
@@ -137,21 +164,28 @@ public:
     /// Closes every transport and ends `run()`; pending `request()`s fail.
     void stop() {
         running_ = false;
+        stopped_ = true;
         for (auto& u : udp_) u->close();
         for (auto& [k, s] : streams_) s->close();
         timer_.cancel();
-        incoming_.close();
-        for (auto& [id, w] : waiters_) {
-            w->ec = make_error_code(transport_errc::closed);
-            w->wake.cancel();
-        }
+        event_wake_.cancel();
+        // what is still out fails: request()s at once, the others as events
+        std::vector<std::uint64_t> ids;
+        for (auto& [id, o] : out_) ids.push_back(id);
+        for (auto id : ids) fail(id, make_error_code(transport_errc::closed));
     }
 
-    /// The next request for the application (or an error once the stack stopped).
-    asio::awaitable<result<incoming_request>> next_request() {
-        auto [ec, r] = co_await incoming_.async_receive(detail::nothrow_awaitable);
-        if (ec) co_return ec;
-        co_return std::move(r);
+    /// The next event (or `transport_errc::closed` once the stack stopped). One consumer.
+    asio::awaitable<result<stack_event>> next_event() {
+        while (events_.empty() && !stopped_) {
+            event_wake_.expires_at(asio::steady_timer::time_point::max());
+            co_await event_wake_.async_wait(detail::nothrow_awaitable);
+        }
+        if (events_.empty()) co_return make_error_code(transport_errc::closed);
+        stack_event e = std::move(events_.front());
+        events_.pop_front();
+        if (std::holds_alternative<incoming_request>(e)) --queued_requests_;
+        co_return e;
     }
 
     /// Answers server transaction `tx`.
@@ -161,28 +195,33 @@ public:
     }
 
     /**
-     * Sends `req` and completes with its final response (see `endpoint::send`: the endpoint
-     * adds Via and Max-Forwards, chooses the next hop with `endpoint::route`, and ACKs a 2xx
-     * to an INVITE itself unless `on_later_2xx` is given; then the caller ACKs every 2xx with
-     * `ack()` and `on_later_2xx` gets each 2xx after the first). `on_started` learns the
-     * transaction's id (for `cancel()`).
+     * Sends `req` through a client transaction; its responses come as events (`response`,
+     * `failed`, then `done`) under the id returned. The endpoint adds Via and Max-Forwards and
+     * chooses the next hop (`endpoint::route`; a stream connection is opened first). An INVITE
+     * with `acks_by_caller`: the caller ACKs every 2xx (`ack()`), and each 2xx after the first
+     * comes as a `later` response; otherwise the endpoint ACKs 2xx itself.
+     */
+    std::uint64_t send(msg::message req, bool acks_by_caller = false) {
+        std::uint64_t id = ++last_request_;
+        out_[id];
+        start(id, std::move(req), acks_by_caller);
+        return id;
+    }
+
+    /**
+     * Sends `req` and completes with its final response; provisional ones go to
+     * `on_provisional`, and `on_started` learns its id (for `cancel()`). The endpoint ACKs a
+     * 2xx to an INVITE.
      */
     asio::awaitable<result<msg::message>>
     request(msg::message req, std::function<void(const msg::message&)> on_provisional = {},
-            std::function<void(tx::tx_id)> on_started = {},
-            std::function<void(const msg::message&)> on_later_2xx = {}) {
-        auto hop = endpoint::route(req);
-        if (!hop) co_return hop.error();
-        auto where = co_await open_flow(*hop);
-        if (!where) co_return where.error();
-        bool acks_by_caller = req.method() == msg::method_id::invite && on_later_2xx;
-        tx::tx_id id = ep_.send(std::move(req), *hop, *where, acks_by_caller, now());
+            std::function<void(std::uint64_t)> on_started = {}) {
+        std::uint64_t id = ++last_request_;
         auto w = std::make_shared<waiter>(ex_);
         w->on_provisional = std::move(on_provisional);
-        w->on_later_2xx = std::move(on_later_2xx);
-        waiters_[id] = w;
+        out_[id].w = w;
         if (on_started) on_started(id);
-        pump();
+        start(id, std::move(req), false);
         while (!w->final && !w->ec) {
             w->wake.expires_at(asio::steady_timer::time_point::max());
             co_await w->wake.async_wait(detail::nothrow_awaitable);
@@ -191,9 +230,14 @@ public:
         co_return std::move(*w->final);
     }
 
-    /// Cancels the INVITE sent by `request()` as transaction `invite` (see `endpoint::cancel`).
-    void cancel(tx::tx_id invite) {
-        ep_.cancel(invite, now());
+    /// CANCELs the INVITE sent as request `id` (see `endpoint::cancel`); at once if it is
+    /// still connecting.
+    void cancel(std::uint64_t id) {
+        auto it = out_.find(id);
+        if (it == out_.end()) return;
+        it->second.cancel_asked = true;
+        if (!it->second.tx) return;
+        ep_.cancel(it->second.tx, now());
         pump();
     }
 
@@ -242,8 +286,63 @@ private:
         std::optional<msg::message> final;
         std::error_code ec;
         std::function<void(const msg::message&)> on_provisional;
-        std::function<void(const msg::message&)> on_later_2xx;
     };
+    // A request sent, by its id: its transaction once it has one, and the `request()` that waits
+    // for it (none: its responses are events).
+    struct outgoing {
+        tx::tx_id tx = 0;
+        bool cancel_asked = false;
+        std::shared_ptr<waiter> w;
+    };
+
+    void post(stack_event e) {
+        events_.push_back(std::move(e));
+        event_wake_.cancel();
+    }
+
+    // Sends request `id` once its flow is there (a stream connection is opened first).
+    void start(std::uint64_t id, msg::message req, bool acks_by_caller) {
+        auto hop = endpoint::route(req);
+        if (!hop) return fail(id, hop.error());
+        if (hop->transport == transport::kind::udp) {
+            auto where = ep_.udp_flow(hop->to, now());
+            if (!where) return fail(id, where.error());
+            return started(id, std::move(req), *hop, *where, acks_by_caller);
+        }
+        asio::co_spawn(ex_, connect_then_send(this, id, std::move(req), *hop, acks_by_caller),
+                       report("request"));
+    }
+    static asio::awaitable<void> connect_then_send(stack* self, std::uint64_t id, msg::message req,
+                                                   next_hop hop, bool acks_by_caller) {
+        auto where = co_await self->open_flow(hop);
+        if (!where) co_return self->fail(id, where.error());
+        self->started(id, std::move(req), hop, *where, acks_by_caller);
+    }
+    void started(std::uint64_t id, msg::message req, const next_hop& hop, tx::flow where,
+                 bool acks_by_caller) {
+        auto it = out_.find(id);
+        if (it == out_.end()) return;
+        bool invite = req.method() == msg::method_id::invite;
+        tx::tx_id t = ep_.send(std::move(req), hop, where, invite && acks_by_caller, now());
+        it->second.tx = t;
+        by_tx_[t] = id;
+        if (it->second.cancel_asked) ep_.cancel(t, now());
+        pump();
+    }
+    // Request `id` ends without a final response.
+    void fail(std::uint64_t id, std::error_code ec) {
+        auto it = out_.find(id);
+        if (it == out_.end()) return;
+        if (it->second.w) {
+            it->second.w->ec = ec;
+            it->second.w->wake.cancel();
+        } else {
+            post(failed{id, ec});
+            post(done{id});
+        }
+        if (it->second.tx) by_tx_.erase(it->second.tx);
+        out_.erase(it);
+    }
 
     tx::time_point now() const { return cfg_.clock ? cfg_.clock() : tx::clock::now(); }
 
@@ -296,49 +395,46 @@ private:
         }
     }
     void handle(request_in& r) {
-        incoming_request in{r.tx, *r.request, r.transport, r.remote};
-        if (!incoming_.try_send(std::error_code{}, std::move(in))) {
+        if (queued_requests_ >= cfg_.incoming_queue) {
             // the application is not keeping up: 503 with Retry-After (RFC 3261 21.5.4)
             auto busy = msg::make_response(*r.request, 503, {}, {}, "Retry-After: 5\r\n");
             if (busy) ep_.respond(r.tx, *busy, now());
+            return;
         }
+        ++queued_requests_;
+        post(incoming_request{r.tx, *r.request, r.transport, r.remote});
     }
-    void handle(cancel_in& c) {
-        if (hooks_.on_cancel) hooks_.on_cancel(c.invite);
-    }
-    void handle(ack_in& a) {
-        if (hooks_.on_ack) hooks_.on_ack(*a.ack);
-    }
-    void handle(ack_missing& a) {
-        if (hooks_.on_ack_timeout) hooks_.on_ack_timeout(a.invite);
-    }
+    void handle(cancel_in& c) { post(cancelled{c.invite}); }
+    void handle(ack_in& a) { post(acked{*a.ack}); }
+    void handle(ack_missing& a) { post(ack_timed_out{a.invite}); }
     void handle(response_in& r) {
-        auto it = waiters_.find(r.tx);
-        if (it == waiters_.end()) return;
-        waiter& w = *it->second;
+        auto id = by_tx_.find(r.tx);
+        if (id == by_tx_.end()) return;
+        auto it = out_.find(id->second);
+        if (it == out_.end()) return;
+        if (!it->second.w) return post(response{id->second, *r.response});
+        waiter& w = *it->second.w;
         if (r.response->status() < 200) {
             if (w.on_provisional) w.on_provisional(*r.response);
             return;
         }
         w.final = *r.response;
         w.wake.cancel();
-        // (the coroutine holds it; later 2xx need it until the transaction is over)
-        if (!w.on_later_2xx) waiters_.erase(it);
     }
     void handle(later_2xx& l) {
-        auto it = waiters_.find(l.tx);
-        if (it == waiters_.end() || !it->second->on_later_2xx) return;
-        // to the caller after it has seen the first (posted: the request() coroutine resumes
-        // first, its wake-up is queued already)
-        asio::post(ex_, [cb = it->second->on_later_2xx, rsp = *l.response] { cb(rsp); });
+        if (auto id = by_tx_.find(l.tx); id != by_tx_.end()) post(response{id->second, *l.response, true});
     }
-    void handle(request_over& o) { waiters_.erase(o.tx); }
     void handle(request_failed& f) {
-        auto it = waiters_.find(f.tx);
-        if (it == waiters_.end()) return;
-        it->second->ec = f.error;
-        it->second->wake.cancel();
-        waiters_.erase(it);
+        if (auto id = by_tx_.find(f.tx); id != by_tx_.end()) fail(id->second, f.error);
+    }
+    void handle(request_over& o) {
+        auto id = by_tx_.find(o.tx);
+        if (id == by_tx_.end()) return;
+        if (auto it = out_.find(id->second); it != out_.end()) {
+            if (!it->second.w) post(done{id->second});
+            out_.erase(it);
+        }
+        by_tx_.erase(id);
     }
 
     // The timer is moved earlier, never later: a deadline that went away (a transaction
@@ -392,16 +488,20 @@ private:
 
     asio::any_io_executor ex_;
     stack_config cfg_;
-    stack_hooks hooks_;
     endpoint ep_;
     asio::steady_timer timer_;
     tx::time_point armed_ = tx::time_point::max();
-    asio::experimental::channel<void(std::error_code, incoming_request)> incoming_;
+    std::deque<stack_event> events_; // for next_event()
+    asio::steady_timer event_wake_;
+    std::size_t queued_requests_ = 0; // incoming requests among events_
     std::vector<std::unique_ptr<transport::udp_transport>> udp_;
     std::map<transport::kind, std::unique_ptr<transport::stream_transport>> streams_;
     transport::handler handler_;
-    std::unordered_map<tx::tx_id, std::shared_ptr<waiter>> waiters_; // the request()s in progress
+    std::unordered_map<std::uint64_t, outgoing> out_; // requests sent, by id
+    std::unordered_map<tx::tx_id, std::uint64_t> by_tx_;
+    std::uint64_t last_request_ = 0;
     bool running_ = false;
+    bool stopped_ = false;
 };
 
 } // namespace tandem::net
