@@ -182,24 +182,28 @@ private:
     void on(net::ack_timed_out& t) { on_ack_timeout(t.invite); }
     // A response to a request of a call (its provisional and final ones, and later 2xx).
     void on(net::response& r) {
-        auto it = requests_.find(r.request);
-        if (it == requests_.end()) return;
-        auto [id, to, ref] = it->second;
-        auto c = calls_.find(id);
-        if (c == calls_.end()) return;
-        if (r.message.status() >= 200 && !r.later) c->second->forget_sent(ref);
-        ladder(id, to, true, r.message);
-        c->second->c.on_response(to, ref, r.message, now());
-        drain(id);
+        with_request(r.request, [&](std::uint64_t id, entry& e, leg to, std::uint64_t ref) {
+            if (r.message.status() >= 200 && !r.later) e.forget_sent(ref);
+            ladder(id, to, true, r.message);
+            e.c.on_response(to, ref, r.message, now());
+        });
     }
     void on(net::failed& f) {
-        auto it = requests_.find(f.request);
+        with_request(f.request, [&](std::uint64_t, entry& e, leg to, std::uint64_t ref) {
+            e.forget_sent(ref);
+            e.c.on_failure(to, ref, f.error == transaction_errc::timeout, now());
+        });
+    }
+    // Calls `fn(call id, its entry, leg, ref)` for the call that sent the stack's request
+    // `request`, if it is still there, then carries out what the call did.
+    template <class Fn>
+    void with_request(std::uint64_t request, Fn&& fn) {
+        auto it = requests_.find(request);
         if (it == requests_.end()) return;
         auto [id, to, ref] = it->second;
         auto c = calls_.find(id);
         if (c == calls_.end()) return;
-        c->second->forget_sent(ref);
-        c->second->c.on_failure(to, ref, f.error == transaction_errc::timeout, now());
+        fn(id, *c->second, to, ref);
         drain(id);
     }
     void on(net::done& d) { requests_.erase(d.request); }
