@@ -521,8 +521,10 @@ private:
     transaction::time_point wake_at_ = transaction::time_point::max();
     bool stopped_ = false;
     std::string key_; // find_call's lookup key
-    std::unordered_map<std::string, std::uint64_t> by_a_;
-    std::unordered_map<std::string, std::pair<std::uint64_t, leg>> by_b_; // legs B and C
+    // Keys are views of the strings of each call's entry (`a_key`, `b_key`, `c_key`: one copy
+    // per call, not two), erased before their entry goes.
+    std::unordered_map<std::string_view, std::uint64_t> by_a_;
+    std::unordered_map<std::string_view, std::pair<std::uint64_t, leg>> by_b_; // legs B and C
     std::unordered_map<transaction::tx_id, std::uint64_t> invites_;
     std::unordered_map<transaction::tx_id, std::pair<std::uint64_t, leg>> reinvites_;
     std::uint64_t last_call_ = 0;
