@@ -120,7 +120,9 @@ using action = std::variant<respond, send_request, send_ack, cancel_request, rep
 
 /**
  * One bridged call: two INVITE sessions (`dialog::invite_session`, leg A as its UAS, leg B as
- * its UAC) and the relay's media session, from leg A's INVITE to the last BYE.
+ * its UAC) and the relay's media session, from leg A's INVITE to the last BYE; a third (leg C,
+ * our UAC) when a transfer is handled here (`transfers::local`): it takes the transferor's
+ * place beside the leg that stays (`peer()`), and its media the transferor's side (`side()`).
  *
  * The call is the bridge: each session owns its leg (dialog, forks, offer/answer roles, ACKs,
  * reliable provisional responses, session timer, BYE), and the call maps what one reports to
@@ -136,6 +138,9 @@ using action = std::variant<respond, send_request, send_ack, cancel_request, rep
  * about the path (headers.hpp), its response mapped back, unless the policy refuses it. Each
  * SDP goes through the relay as the offer or answer it is; one the relay cannot rewrite never
  * crosses (488 for that offer, 500 and BYE for the call's answer).
+ *
+ * The file reads in this order: the inputs (public), then the state (`enter`), the leg-B
+ * INVITE, in-dialog requests, a transfer handled here, the end, and the policy hooks.
  *
  * `Policy` is optional (`no_policy_hooks`): see `concepts.hpp` for the hooks it may have.
  *

@@ -87,7 +87,7 @@ public:
         while (true) {
             auto e = co_await stack_.next_event();
             if (!e) break;
-            std::visit([this](auto& ev) { on(ev); }, *e);
+            std::visit([this](auto& ev) { this->on(ev); }, *e);
         }
         // the stack stopped: the calls' clock stops too (nothing keeps the executor busy)
         stopped_ = true;
