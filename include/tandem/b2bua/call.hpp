@@ -842,7 +842,7 @@ private:
         std::uint64_t reoffer_ref = 0;       // the re-INVITE to the leg that stays
         std::optional<time_point> hangup_at; // after success: our BYE if the transferor is still here
     };
-    // Leg C's Call-ID and tag derive from leg B's (random, ours): nothing of leg A's.
+    // Leg C's refs: far above legs A's and B's (1 + 2k, 2 + 2k), one range per transfer.
     static constexpr std::uint64_t transfer_ref_base = std::uint64_t(1) << 40;
 
     // A REFER from leg `from` while transfers are ours (`local`) or refused.
@@ -859,6 +859,7 @@ private:
         auto target = refer_target(req.header(message::header_id::refer_to));
         if (!target) return refuse(400, "Bad Refer-To");
         if (xfer_ && (xfer_->session.bye_pending() || xfer_->reoffer_ref)) return refuse(491, {});
+        // leg C's Call-ID and tag derive from leg B's (random, ours): nothing of leg A's
         const leg_identity& b_id = b().identity();
         std::string n = std::to_string(++transfers_);
         leg_identity c_id{"t" + n + "-" + b_id.call_id, b_id.tag + "t" + n, b_id.contact};
