@@ -4,6 +4,7 @@
 //         --to sip:127.0.0.1:5070 [--no-answer-timeout SECONDS] [--max-calls N] [--log LEVEL]
 //         [--session-timers local|relay|off] [--session-expires SECONDS] [--min-se SECONDS]
 //         [--max-duration SECONDS] [--transfers relay|local|refuse]
+//         [--media none|relay] [--rtp-ports LOW-HIGH] [--media-address IP] [--media-timeout SECONDS]
 //
 // Every INVITE is answered on leg A and placed again on leg B toward --to, keeping the user
 // part of the Request-URI; the two legs share no Call-ID, tag, Via, Contact or Record-Route.
@@ -11,11 +12,15 @@
 // 0 = none): a phone that vanishes ends the call on both legs. At --log debug each call prints
 // as a ladder (leg A left, leg B right). A REFER crosses to the other phone by default; with
 // --transfers local the B2BUA transfers the call itself (a new leg to the Refer-To target). SIGINT/SIGTERM
-// end every call (BYE, or 503 + CANCEL) and exit 0.
+// end every call (BYE, or 503 + CANCEL) and exit 0. With --media relay every RTP/RTCP packet
+// crosses our own ports (30000-39999 unless --rtp-ports says otherwise), so neither phone learns
+// the other's address; a call whose media stops for --media-timeout seconds (30) ends with BYE on
+// both legs, and each call's media figures print at --log info when it ends.
 //
 // Try it: sipp -sn uas -p 5070 & b2bua --to sip:127.0.0.1:5070 & sipp -sn uac 127.0.0.1:5060 -m 10
 
 #include <tandem/b2bua/service.hpp>
+#include <tandem/media/rtp_relay.hpp>
 
 #include <asio.hpp>
 #include <fmt/core.h>
@@ -40,6 +45,7 @@ struct fixed_route {
     msg::uri target;
     std::string target_text;
     std::chrono::milliseconds no_answer{0};
+    bool log_media = false; // print each call's media figures when it ends
 
     b2b::decision route(const msg::message& invite) {
         auto ruri = invite.request_uri();
@@ -52,7 +58,15 @@ struct fixed_route {
         d.no_answer_timeout = no_answer;
         return d;
     }
-    void on_event(const b2b::call_event&) {}
+    void on_event(const b2b::call_event& e) {
+        if (!log_media || e.what != b2b::call_event::kind::ended) return;
+        const auto& a = e.media.legs[0];
+        const auto& b = e.media.legs[1];
+        fmt::print(stderr,
+                   "b2bua info: media stats call={} a_packets={} a_bytes={} a_dropped={} b_packets={} "
+                   "b_bytes={} b_dropped={}\n",
+                   e.call_id_a, a.packets, a.bytes, a.dropped, b.packets, b.bytes, b.dropped);
+    }
 };
 static_assert(b2b::policy<fixed_route>);
 
@@ -62,7 +76,10 @@ void usage(std::FILE* to) {
             "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n"
             "             [--session-timers local|relay|off] [--session-expires SECONDS (1800; 0 = none)]\n"
             "             [--min-se SECONDS (90)]\n"
-            "             [--max-duration SECONDS (0 = no limit)] [--transfers relay|local|refuse]\n");
+            "             [--max-duration SECONDS (0 = no limit)] [--transfers relay|local|refuse]\n"
+            "             [--media none|relay] [--rtp-ports LOW-HIGH (30000-39999)]\n"
+            "             [--media-address IP (the first --listen address)] [--media-timeout SECONDS (30; 0 = "
+            "none)]\n");
 }
 
 // The value of `flag` among `names`, or a clear error and exit 2.
@@ -78,6 +95,9 @@ T one_of(const std::string& flag, const std::string& v,
     std::exit(2);
 }
 
+template <class Service>
+int serve(asio::io_context& io, tandem::net::stack& sip, Service&& b2bua);
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +110,9 @@ int main(int argc, char** argv) {
     long session_expires = 1800, min_se = 90, max_duration = 0;
     b2b::session_timers timer_mode = b2b::session_timers::local;
     b2b::transfers transfer_mode = b2b::transfers::relay;
+    bool relay_media = false;
+    tandem::media::rtp_relay_config media;
+    std::string media_address;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -134,6 +157,24 @@ int main(int argc, char** argv) {
                                                    {{"relay", b2b::transfers::relay},
                                                     {"local", b2b::transfers::local},
                                                     {"refuse", b2b::transfers::refuse}});
+        else if (a == "--media")
+            relay_media = one_of<bool>(a, value(), {{"none", false}, {"relay", true}});
+        else if (a == "--rtp-ports") {
+            std::string v = value();
+            unsigned low = 0, high = 0;
+            char dash = 0, extra = 0;
+            if (std::sscanf(v.c_str(), "%u%c%u%c", &low, &dash, &high, &extra) != 3 || dash != '-' ||
+                low < 1024 || high > 65535 || high < low + 1) {
+                fmt::print(stderr, "b2bua: --rtp-ports takes LOW-HIGH with 1024 <= LOW < HIGH <= 65535, not '{}'\n",
+                           v);
+                return 2;
+            }
+            media.port_min = static_cast<std::uint16_t>(low);
+            media.port_max = static_cast<std::uint16_t>(high);
+        } else if (a == "--media-address")
+            media_address = value();
+        else if (a == "--media-timeout")
+            media.timeout = std::chrono::seconds(seconds());
         else if (a == "--session-expires")
             session_expires = seconds();
         else if (a == "--min-se")
@@ -171,6 +212,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (listen.empty()) listen.push_back(*tandem::transport::parse_listen_spec("udp:127.0.0.1:5060"));
+    if (relay_media) {
+        std::error_code ec;
+        auto ip = media_address.empty() ? listen.front().local.ip : asio::ip::make_address(media_address, ec);
+        if (ec || ip.is_unspecified()) {
+            fmt::print(stderr, "b2bua: --media-address needs an IP address{}\n",
+                       media_address.empty() ? " when the first --listen address is unspecified" : "");
+            return 2;
+        }
+        media.addresses.ipv4 = ip.is_v4() ? ip.to_string() : "";
+        media.addresses.ipv6 = ip.is_v6() ? ip.to_string() : "";
+    }
 
     asio::io_context io(1);
     tandem::net::stack_config cfg;
@@ -196,7 +248,19 @@ int main(int argc, char** argv) {
     scfg.timer_mode = timer_mode;
     scfg.transfer_mode = transfer_mode;
     scfg.max_duration = std::chrono::seconds(max_duration);
-    b2b::service<fixed_route> b2bua(sip, fixed_route{*target, to, std::chrono::seconds(no_answer)}, {}, scfg);
+    fixed_route policy{*target, to, std::chrono::seconds(no_answer), relay_media && level <= tandem::logger::level::info};
+    if (relay_media) {
+        tandem::media::rtp_relay relay(io.get_executor(), media);
+        return serve(io, sip, b2b::service<fixed_route, tandem::media::rtp_relay>(sip, policy, std::move(relay), scfg));
+    }
+    return serve(io, sip, b2b::service<fixed_route>(sip, policy, {}, scfg));
+}
+
+namespace {
+
+// Runs the B2BUA until SIGINT or SIGTERM.
+template <class Service>
+int serve(asio::io_context& io, tandem::net::stack& sip, Service&& b2bua) {
 
     // Memory of ended transactions goes back to the system every 10 s (glibc keeps freed
     // pages otherwise, and a burst of call setups would hold its peak for good).
@@ -237,3 +301,5 @@ int main(int argc, char** argv) {
     io.run();
     return 0;
 }
+
+} // namespace

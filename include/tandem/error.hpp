@@ -9,7 +9,9 @@
 
 #include <tandem/b2bua/error.hpp>
 #include <tandem/dialog/error.hpp>
+#include <tandem/media/error.hpp>
 #include <tandem/message/error.hpp>
+#include <tandem/rtp/error.hpp>
 #include <tandem/sdp/error.hpp>
 #include <tandem/transaction/error.hpp>
 #include <tandem/transport/error.hpp>

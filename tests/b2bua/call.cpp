@@ -1097,14 +1097,10 @@ TEST_CASE("a BYE's Reason crosses to the other leg", "[b2bua][call]") {
 
 namespace {
 // A relay that cannot carry answers (no ports left, an SDP it cannot read, ...).
-struct failing_relay {
-    struct session {};
-    tandem::result<session> open() { return session{}; }
-    tandem::result<std::string> offer(session&, leg, std::string_view sdp) { return std::string(sdp); }
+struct failing_relay : b2b::no_media {
     tandem::result<std::string> answer(session&, leg, std::string_view) {
         return tandem::make_error_code(tandem::parse_errc::bad_header_value);
     }
-    void close(session&) noexcept {}
 };
 } // namespace
 

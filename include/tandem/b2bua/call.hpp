@@ -193,7 +193,7 @@ public:
         const auto& route = std::get<route_decision>(d);
         route_ = std::make_unique<route_decision>(route); // until answered: a 422 or retry resends
         a().respond_invite(100, {}, {}, {}, false, now);  // at once: leg B may take a while (17.2.1)
-        auto session = relay_.open();
+        auto session = relay_.open(media_context_for(route));
         if (!session) return fail(503, {}, {}, b2bua_errc::no_media_resources, now);
         session_ = std::move(*session);
         if (std::string_view offer = message::find_sdp(*a().invite()); !offer.empty()) {
@@ -203,6 +203,13 @@ public:
         }
         if (route.no_answer_timeout.count() > 0) no_answer_at_ = now + route.no_answer_timeout;
         if (!place_b(route, now)) fail(500, {}, {}, b2bua_errc::leg_b_unbuildable, now);
+    }
+
+    call(const call&) = delete;
+    call& operator=(const call&) = delete;
+    /// A call dropped before it ended (its B2BUA stopped) gives its media session back.
+    ~call() {
+        if (session_) relay_.close(*session_);
     }
 
     /// A response to the request we sent as `ref` on leg `from`. For INVITEs, every 2xx (also
@@ -310,7 +317,7 @@ public:
         if (!o.ack_waiting()) return;
         std::string body;
         if (role.role == sdp::body_role::answer && session_) {
-            if (auto rewritten = relay_.answer(*session_, side(from), role.sdp)) body = std::move(*rewritten);
+            if (auto rewritten = relay_answer(side(from), role.sdp)) body = std::move(*rewritten);
         }
         o.ack_with(body, now);
     }
@@ -386,6 +393,19 @@ public:
             max_end_at_.reset();
             if (state_ == state::confirmed) end_both(b2bua_errc::max_duration, now);
         }
+        if (media_at_ && *media_at_ <= now) {
+            media_at_.reset();
+            if (state_ == state::confirmed && session_) {
+                media_status st = relay_.check(*session_, now);
+                if (st.end != b2bua_errc{}) {
+                    std::string reason =
+                        std::string("Reason: SIP ;cause=408 ;text=\"") + describe(st.end) + "\"\r\n";
+                    end_both(st.end, now, reason);
+                } else {
+                    media_at_ = st.next;
+                }
+            }
+        }
         if (watch_at_ && *watch_at_ <= now) {
             watch_at_.reset();
             if (state_ == state::confirmed)
@@ -433,7 +453,7 @@ public:
     std::optional<time_point> next_deadline() const noexcept {
         std::optional<time_point> d;
         for (const auto& t :
-             {no_answer_at_, max_end_at_, watch_at_, legs_[0].next_deadline(), legs_[1].next_deadline(),
+             {no_answer_at_, max_end_at_, watch_at_, media_at_, legs_[0].next_deadline(), legs_[1].next_deadline(),
               xfer_ ? xfer_->session.next_deadline() : std::nullopt, xfer_ ? xfer_->hangup_at : std::nullopt})
             if (t && (!d || *t < *d)) d = t;
         return d;
@@ -550,6 +570,7 @@ private:
             std::string().swap(offer_b_); // (only a new attempt of leg B's INVITE needs it)
             answered_ = now;
             if (max_duration_.count() > 0) max_end_at_ = now + max_duration_;
+            media_at_ = now; // the relay watches the media from now on
             break;
         case state::cancelling:
         case state::ending: no_answer_at_.reset(); break;
@@ -557,6 +578,7 @@ private:
             no_answer_at_.reset();
             max_end_at_.reset();
             watch_at_.reset();
+            media_at_.reset();
             route_.reset();
             for (auto& l : legs_) l.stop();
             if (xfer_) {
@@ -994,7 +1016,7 @@ private:
         leg stays = other(xfer_->from);
         std::optional<std::string> answer;
         if (code < 300 && !info.sdp.sdp.empty()) {
-            if (auto r = relay_.answer(*session_, stays, info.sdp.sdp)) answer = std::move(*r);
+            if (auto r = relay_answer(stays, info.sdp.sdp)) answer = std::move(*r);
         }
         if (!answer) {
             end_leg(leg::c, {}, now);
@@ -1143,15 +1165,36 @@ private:
         switch (r.role) {
         case sdp::body_role::offer:
         case sdp::body_role::preview: out = relay_.offer(*session_, side(from), r.sdp); break;
-        case sdp::body_role::answer: out = relay_.answer(*session_, side(from), r.sdp); break;
+        case sdp::body_role::answer: out = relay_answer(side(from), r.sdp); break;
         case sdp::body_role::repeat:
-            out = offer_in_request ? relay_.answer(*session_, side(from), r.sdp)
+            out = offer_in_request ? relay_answer(side(from), r.sdp)
                                    : relay_.offer(*session_, side(from), r.sdp);
             break;
         case sdp::body_role::none: break; // outside offer/answer: as it came
         }
         if (!out) return std::nullopt;
         return std::move(*out);
+    }
+
+    // The relay rewrites an answer; once it crosses, the media may have changed (a stream held,
+    // resumed, added): the relay is asked about it again at once.
+    result<std::string> relay_answer(leg side, std::string_view sdp) {
+        if (state_ == state::confirmed) media_at_ = time_point{};
+        return relay_.answer(*session_, side, sdp);
+    }
+
+    // What the relay is told of the call it opens a session for.
+    media_context media_context_for(const route_decision& route) const {
+        media_context ctx;
+        ctx.call_id = at(leg::a).identity().call_id;
+        ctx.options = &route.media;
+        ctx.transport_a = "udp";
+        if (const auto* inv = legs_[0].invite())
+            if (auto v = inv->top_via()) ctx.transport_a = v->transport;
+        ctx.transport_b = "udp";
+        if (auto u = message::parse_uri(route.request_uri); u && !u->transport().empty())
+            ctx.transport_b = u->transport();
+        return ctx;
     }
 
     void emit(call_event::kind k, int status, end_cause cause, time_point now) {
@@ -1164,6 +1207,7 @@ private:
         auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
         e.setup = ms((answered_ ? *answered_ : now) - started_);
         if (answered_ && k == call_event::kind::ended) e.duration = ms(now - *answered_);
+        if (k == call_event::kind::ended && session_) e.media = relay_.stats(*session_);
         push(report{e});
     }
 
@@ -1176,6 +1220,7 @@ private:
     std::unique_ptr<transfer> xfer_;     // a transfer handled here, and leg C (rare: not inline)
     std::uint64_t transfers_ = 0;
     std::optional<time_point> watch_at_; // relay mode: when the phones' session ends unrefreshed
+    std::optional<time_point> media_at_; // when to ask the relay how the media is (`check`)
     dialog::invite_session legs_[2];     // leg A (we are its UAS), leg B (its UAC)
     state state_ = state::calling;
     std::optional<typename Relay::session> session_;

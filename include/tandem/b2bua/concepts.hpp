@@ -8,7 +8,10 @@
 #include <tandem/message/message.hpp>
 #include <tandem/result.hpp>
 
+#include <any>
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <concepts>
 #include <optional>
 #include <string>
@@ -48,6 +51,9 @@ struct route_decision {
     std::vector<std::string> copy_headers;
     /// Ring this long at most; then leg A gets 480 and leg B a CANCEL. Zero: no limit.
     std::chrono::milliseconds no_answer_timeout{0};
+    /// Leg B's media choice, of a type the relay defines (e.g. which encryption leg B gets);
+    /// empty: the relay's default. The relay receives it in `media_context::options`.
+    std::any media;
 };
 
 /// Refuse the call with this response on leg A.
@@ -67,6 +73,21 @@ struct answer_decision {
 
 using decision = std::variant<route_decision, reject_decision, answer_decision>;
 
+/// Per-call media figures, for CDRs: what each leg's phone sent through the relay, and what
+/// it reported of its reception in RTCP (RFC 3550 6.4). All zero for a relay that carries no
+/// media.
+struct media_stats {
+    struct leg_figures {
+        std::uint64_t packets = 0; ///< RTP and RTCP packets from this leg's phone, relayed
+        std::uint64_t bytes = 0;   ///< their UDP payload octets
+        std::uint64_t dropped = 0; ///< datagrams on the ports facing this leg refused (foreign source, garbage)
+        std::int64_t lost = 0;     ///< packets this phone reported lost (cumulative, last report)
+        std::uint32_t jitter_ms = 0; ///< interarrival jitter this phone reported (last report)
+        bool reported = false;       ///< the phone sent an RTCP report block (lost, jitter valid)
+    };
+    std::array<leg_figures, 2> legs{}; ///< [0] leg A's phone, [1] leg B's (C's counts as its side)
+};
+
 /// What happened to a call, for CDRs and billing (the policy may observe these).
 struct call_event {
     enum class kind { attempt, ringing, answered, transferred, ended };
@@ -81,6 +102,7 @@ struct call_event {
     std::error_code error;
     std::chrono::milliseconds setup{0};    ///< from attempt to answer (or to failure)
     std::chrono::milliseconds duration{0}; ///< answered calls: from answer to end
+    media_stats media;                     ///< ended: the relay's figures for the call
 };
 
 /**
@@ -93,22 +115,47 @@ concept policy = requires(P& p, const message::message& invite) {
     { p.route(invite) } -> std::convertible_to<decision>;
 };
 
+/// What a relay is told of a call when it opens the call's media session.
+struct media_context {
+    std::string_view call_id;          ///< leg A's Call-ID (for logs)
+    const std::any* options = nullptr; ///< `route_decision::media`: leg B's media choice (may be empty)
+    std::string_view transport_a;      ///< leg A's signaling transport: "udp", "tcp", "tls"
+    std::string_view transport_b;      ///< leg B's
+};
+
+/// The relay's answer when its call asks how the media is (`check`).
+struct media_status {
+    /// Set: the media ended the call (e.g. `media_timeout`); BYE on both legs with this reason.
+    b2bua_errc end{};
+    /// Ask again then (nothing: not before the next answer crosses).
+    std::optional<std::chrono::steady_clock::time_point> next;
+};
+
 /**
  * What a B2BUA does with SDP and media; the relay's type is the B2BUA's role (RFC 7092).
  *
- * - `open()` allocates what a call needs (ports, keys) and returns its session;
+ * - `open(ctx)` allocates what a call needs and returns its session (an error: 503);
  * - `offer(s, from, sdp)` rewrites an offer that arrived on leg `from` for the other leg
  *   (`from` is A or B: a leg a transfer placed speaks as the transferor's side);
  * - `answer(s, from, sdp)` rewrites the matching answer that arrived on leg `from`;
- *   both are called again for every re-INVITE or UPDATE offer and answer;
+ *   both are called again for every re-INVITE or UPDATE offer and answer; an error means the
+ *   SDP must not cross (488 for that offer, or 500 and BYE for the call's answer): the
+ *   original is never passed on;
+ * - `check(s, now)` says whether the media ended the call (a dead stream) and when to ask
+ *   again; the call asks once answered and after every answer that crosses;
+ * - `stats(s)` gives the call's media figures for its `ended` event;
  * - `close(s)` releases the session.
  */
 template <class R>
-concept media_relay = requires(R& r, typename R::session& s, leg from, std::string_view sdp) {
+concept media_relay = requires(R& r, typename R::session& s, const typename R::session& cs,
+                               const media_context& ctx, leg from, std::string_view sdp,
+                               std::chrono::steady_clock::time_point now) {
     typename R::session;
-    { r.open() } -> std::same_as<result<typename R::session>>;
+    { r.open(ctx) } -> std::same_as<result<typename R::session>>;
     { r.offer(s, from, sdp) } -> std::same_as<result<std::string>>;
     { r.answer(s, from, sdp) } -> std::same_as<result<std::string>>;
+    { r.check(s, now) } -> std::same_as<media_status>;
+    { r.stats(cs) } -> std::same_as<media_stats>;
     { r.close(s) }
     noexcept;
 };
@@ -116,9 +163,11 @@ concept media_relay = requires(R& r, typename R::session& s, leg from, std::stri
 /// Signaling only (RFC 7092 3.1): SDP passes through untouched, no media is touched.
 struct no_media {
     struct session {};
-    result<session> open() { return session{}; }
+    result<session> open(const media_context&) { return session{}; }
     result<std::string> offer(session&, leg, std::string_view sdp) { return std::string(sdp); }
     result<std::string> answer(session&, leg, std::string_view sdp) { return std::string(sdp); }
+    media_status check(session&, std::chrono::steady_clock::time_point) { return {}; }
+    media_stats stats(const session&) const { return {}; }
     void close(session&) noexcept {}
 };
 static_assert(media_relay<no_media>);

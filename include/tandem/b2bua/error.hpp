@@ -31,6 +31,7 @@ enum class b2bua_errc {
     shutdown,                   ///< the B2BUA shut down
     transfer_failed,            ///< a transfer handled here failed after the transferor left
     bad_local_answer,           ///< the policy answered with a status that is no final one (500)
+    media_timeout,              ///< no RTP/RTCP arrived on an active stream for too long
 };
 
 /// A short text for `e`, also the `cause` of the call's event (static storage).
@@ -51,6 +52,7 @@ TANDEM_DECL const char* describe(b2bua_errc e) noexcept {
     case b2bua_errc::shutdown: return "shutdown";
     case b2bua_errc::transfer_failed: return "transfer failed";
     case b2bua_errc::bad_local_answer: return "bad local answer";
+    case b2bua_errc::media_timeout: return "media timeout";
     }
     return "unknown tandem.b2bua error";
 }

@@ -89,9 +89,13 @@ public:
             if (!e) break;
             std::visit([this](auto& ev) { this->on(ev); }, *e);
         }
-        // the stack stopped: the calls' clock stops too (nothing keeps the executor busy)
+        // the stack stopped: the calls' clock stops too, and what the calls still hold (media
+        // ports) is released: nothing keeps the executor busy
         stopped_ = true;
         wake_.cancel();
+        by_a_.clear();
+        by_b_.clear();
+        calls_.clear();
     }
 
     /// Ends every call (BYE for answered ones; 480 + CANCEL for ringing ones).

@@ -1,0 +1,446 @@
+#ifndef TANDEM_MEDIA_RTP_RELAY_HPP
+#define TANDEM_MEDIA_RTP_RELAY_HPP
+
+/// @file `rtp_relay`: the media relay of RFC 7092 3.2.2 for `b2bua::service` and `b2bua::call`.
+/// Every RTP and RTCP packet of a call crosses our own ports, so neither phone learns the
+/// other's address, NATed phones get their media back, and a dead call is noticed.
+
+#include <tandem/b2bua/concepts.hpp>
+#include <tandem/media/relay_session.hpp>
+#include <tandem/rtp/packet.hpp>
+#include <tandem/rtp/port_pool.hpp>
+
+#include <asio.hpp>
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <any>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tandem::media {
+
+/// Settings of an `rtp_relay`.
+struct rtp_relay_config {
+    /// The addresses we bind and write into SDP, per family ("" = that family is not served).
+    relay_addresses addresses;
+    /// RTP/RTCP port pairs come from [port_min, port_max] (RTP even, RTCP odd; RFC 3550 11).
+    std::uint16_t port_min = 30000;
+    std::uint16_t port_max = 39999;
+    /// A call whose active stream carries no packet for this long ends (BYE on both legs,
+    /// `media_timeout`); zero: never.
+    std::chrono::seconds timeout{30};
+    /// The same for a stream on hold (sendonly, recvonly, inactive): phones may stay silent.
+    std::chrono::seconds hold_timeout{3600};
+    /// Packets from one source (with a negotiated payload type) before it is locked in.
+    int lock_after = 5;
+};
+
+/**
+ * Relays RTP and RTCP between the legs of each call on ports of its own (RFC 7092 media
+ * relay), satisfying `b2bua::media_relay`.
+ *
+ * - Ports: a pair per (leg, m= line), kept for that line's life (re-INVITEs included: a new
+ *   port would break NATed phones); SDP is rewritten by `relay_session`.
+ * - Who may send: `latch` (learned from packets with a negotiated payload type, the SDP's
+ *   address preferred, locked after a few packets, learned again after each offer/answer);
+ *   everything else is dropped and counted.
+ * - What crosses: RTP and RTCP untouched (any payload: DTMF, video), RTCP between a leg that
+ *   muxes and one that does not; STUN, DTLS and ZRTP from the learned source too, untouched.
+ * - The forwarding path allocates nothing: it drains each socket with recvmmsg and sends
+ *   with sendmmsg, from fixed buffers.
+ *
+ * One `io_context` thread runs it (the one of the B2BUA); for more cores, run one relay per
+ * thread. It must outlive the handlers it started (stop or destroy the io_context first).
+ */
+class rtp_relay {
+    struct call_media;
+
+public:
+    /// Leg B's media choice (`route_decision::media`): which address family leg B's phone
+    /// gets (unset: the family of leg A's phone, else IPv4 when served).
+    struct options {
+        std::optional<bool> ipv6_b;
+    };
+
+    /// A call's media (a handle; `close` frees it).
+    struct session {
+        call_media* p = nullptr;
+    };
+
+    /// Relay-wide figures.
+    struct counters {
+        std::uint64_t forwarded = 0; ///< packets sent on
+        std::uint64_t dropped = 0;   ///< refused (foreign source, garbage)
+        std::uint64_t unsent = 0;    ///< accepted, but the other phone's address is not known yet
+    };
+
+    explicit rtp_relay(asio::any_io_executor ex, rtp_relay_config cfg = {})
+        : s_(std::make_unique<shared>(std::move(ex), std::move(cfg))) {}
+    rtp_relay(rtp_relay&&) noexcept = default;
+    rtp_relay& operator=(rtp_relay&&) noexcept = default;
+    ~rtp_relay() {
+        if (!s_) return;
+        // what is still open (the io_context no longer runs, see the class comment)
+        while (s_->calls) destroy(s_->calls);
+    }
+
+    result<session> open(const b2bua::media_context& ctx) {
+        const options* o = nullptr;
+        if (ctx.options && ctx.options->has_value()) {
+            o = std::any_cast<options>(ctx.options);
+            if (!o) return media_errc::bad_options;
+        }
+        bool v4 = !s_->cfg.addresses.ipv4.empty();
+        std::array<bool, 2> first{!v4, !v4};
+        if (o && o->ipv6_b) first[1] = *o->ipv6_b;
+        auto* cm = new call_media(*s_, first, o && o->ipv6_b.has_value());
+        cm->next = s_->calls;
+        if (s_->calls) s_->calls->prev = cm;
+        s_->calls = cm;
+        return session{cm};
+    }
+
+    result<std::string> offer(session& s, b2bua::leg from, std::string_view sdp) {
+        std::size_t f = from == b2bua::leg::b ? 1 : 0;
+        if (f == 0 && !s.p->fixed_b) s.p->follow_a(sdp);
+        auto r = s.p->core.offer(f, sdp);
+        s.p->start_waits();
+        return r;
+    }
+    result<std::string> answer(session& s, b2bua::leg from, std::string_view sdp) {
+        auto r = s.p->core.answer(from == b2bua::leg::b ? 1 : 0, sdp);
+        if (r) s.p->answered_at = std::chrono::steady_clock::now();
+        s.p->start_waits();
+        return r;
+    }
+
+    /// Ends the call when an active stream has been silent too long.
+    b2bua::media_status check(session& s, std::chrono::steady_clock::time_point now) {
+        const rtp_relay_config& cfg = s_->cfg;
+        if (cfg.timeout.count() == 0) return {};
+        std::optional<std::chrono::steady_clock::time_point> next;
+        const auto& streams = s.p->core.streams();
+        for (std::size_t i = 0; i < streams.size(); ++i) {
+            const stream& st = streams[i];
+            if (!st.answered) continue;
+            auto last = std::max(s.p->last_rx(i), s.p->answered_at);
+            auto limit = st.on_hold() ? cfg.hold_timeout : cfg.timeout;
+            if (limit.count() == 0) continue;
+            if (now - last >= limit) return {b2bua::b2bua_errc::media_timeout, std::nullopt};
+            if (!next || last + limit < *next) next = last + limit;
+        }
+        return {{}, next};
+    }
+
+    b2bua::media_stats stats(const session& s) const { return s.p->figures; }
+
+    void close(session& s) noexcept {
+        if (!s.p) return;
+        call_media* cm = s.p;
+        s.p = nullptr;
+        if (cm->prev)
+            cm->prev->next = cm->next;
+        else
+            s_->calls = cm->next;
+        if (cm->next) cm->next->prev = cm->prev;
+        cm->prev = cm->next = nullptr;
+        cm->closed = true;
+        cm->core.release_all();
+        if (cm->waits == 0) delete cm; // else the last handler to complete deletes it
+    }
+
+    const counters& totals() const noexcept { return s_->totals; }
+    /// Port pairs in use (each pair: RTP and RTCP).
+    std::size_t ports_in_use() const noexcept { return s_->pool.in_use(); }
+
+private:
+    using udp = asio::ip::udp;
+    using time_point = std::chrono::steady_clock::time_point;
+
+    struct shared {
+        shared(asio::any_io_executor e, rtp_relay_config c)
+            : ex(std::move(e)), cfg(std::move(c)),
+              pool(cfg.port_min, cfg.port_max, std::random_device{}()), session_ids(std::random_device{}()) {}
+        asio::any_io_executor ex;
+        rtp_relay_config cfg;
+        rtp::port_pool pool;
+        std::mt19937_64 session_ids;
+        counters totals;
+        call_media* calls = nullptr; // every open call (an intrusive list)
+    };
+
+    // Our two sockets facing one leg of one m= line.
+    struct port_pair {
+        port_pair(call_media& o, std::size_t s, std::size_t l, asio::any_io_executor ex)
+            : owner(&o), stream(s), side(l), sockets{udp::socket(ex), udp::socket(ex)} {}
+        call_media* owner;
+        std::size_t stream;
+        std::size_t side;
+        std::uint16_t port = 0;
+        std::array<udp::socket, 2> sockets; // [0] RTP, [1] RTCP
+        std::array<bool, 2> waiting{false, false};
+        bool retired = false;
+    };
+
+    struct call_media final : port_source {
+        call_media(shared& sh, std::array<bool, 2> first, bool fixed)
+            : s(&sh), core(*this, sh.cfg.addresses, first, sh.session_ids() >> 2), fixed_b(fixed) {}
+        call_media(const call_media&) = delete;
+        call_media& operator=(const call_media&) = delete;
+        ~call_media() = default;
+
+        shared* s;
+        relay_session core;
+        bool fixed_b;
+        call_media* prev = nullptr;
+        call_media* next = nullptr;
+        bool closed = false;
+        int waits = 0; // async_waits in flight
+        // per m= line and leg: the sockets (retired ones wait here for their handlers)
+        std::vector<std::array<std::unique_ptr<port_pair>, 2>> io;
+        std::vector<std::unique_ptr<port_pair>> retired;
+        std::vector<time_point> rx; // per m= line: the last packet from either phone
+        time_point answered_at{};
+        b2bua::media_stats figures;
+
+        time_point last_rx(std::size_t i) const { return i < rx.size() ? rx[i] : time_point{}; }
+
+        // Without a choice for leg B, its phone gets the family leg A's phone speaks.
+        void follow_a(std::string_view sdp) {
+            auto sd = sdp::parse(sdp);
+            if (!sd || !core.streams().empty()) return;
+            for (const auto& m : sd->media)
+                if (const auto* c = sd->media_connection(m)) {
+                    bool v6 = c->addrtype == "IP6";
+                    bool served = v6 ? !s->cfg.addresses.ipv6.empty() : !s->cfg.addresses.ipv4.empty();
+                    if (served) core.prefer_ipv6(1, v6);
+                    return;
+                }
+        }
+        std::optional<std::uint16_t> acquire(std::size_t stream, std::size_t side, bool ipv6) override {
+            if (io.size() <= stream) {
+                io.resize(stream + 1);
+                rx.resize(stream + 1);
+            }
+            std::error_code ec;
+            auto addr = asio::ip::make_address(ipv6 ? s->cfg.addresses.ipv6 : s->cfg.addresses.ipv4, ec);
+            if (ec) return std::nullopt;
+            // a few tries: another program may hold ports of our range
+            for (int attempt = 0; attempt < 16; ++attempt) {
+                auto port = s->pool.allocate();
+                if (!port) return std::nullopt;
+                auto pp = std::make_unique<port_pair>(*this, stream, side, s->ex);
+                pp->port = *port;
+                bool ok = true;
+                for (std::size_t k = 0; k < 2 && ok; ++k) {
+                    auto& sock = pp->sockets[k];
+                    sock.open(addr.is_v6() ? udp::v6() : udp::v4(), ec);
+                    if (!ec) sock.bind(udp::endpoint(addr, static_cast<std::uint16_t>(*port + k)), ec);
+                    if (!ec) sock.non_blocking(true, ec);
+                    ok = !ec;
+                }
+                if (!ok) {
+                    // leave that pair marked taken until the round comes back to it
+                    continue;
+                }
+                io[stream][side] = std::move(pp);
+                return *port;
+            }
+            return std::nullopt;
+        }
+
+        void release(std::size_t stream, std::size_t side) noexcept override {
+            if (stream >= io.size() || !io[stream][side]) return;
+            auto pp = std::move(io[stream][side]);
+            s->pool.release(pp->port);
+            std::error_code ec;
+            for (auto& sock : pp->sockets) sock.close(ec);
+            if (pp->waiting[0] || pp->waiting[1]) {
+                pp->retired = true;
+                retired.push_back(std::move(pp));
+            }
+        }
+
+        // Every socket waits for its next packet.
+        void start_waits() {
+            for (auto& pair : io)
+                for (auto& pp : pair)
+                    if (pp)
+                        for (std::size_t k = 0; k < 2; ++k)
+                            if (!pp->waiting[k] && pp->sockets[k].is_open()) arm(*pp, k);
+        }
+        void arm(port_pair& pp, std::size_t k) {
+            pp.waiting[k] = true;
+            ++waits;
+            port_pair* p = &pp;
+            pp.sockets[k].async_wait(udp::socket::wait_read,
+                                     [p, k](const std::error_code& ec) { on_readable(*p, k, ec); });
+        }
+    };
+
+    static void destroy(call_media* cm) noexcept {
+        shared* sh = cm->s;
+        if (cm->prev)
+            cm->prev->next = cm->next;
+        else
+            sh->calls = cm->next;
+        if (cm->next) cm->next->prev = cm->prev;
+        cm->core.release_all();
+        delete cm;
+    }
+
+    // Fixed buffers of the forwarding path (one set per thread).
+    static constexpr std::size_t batch = 32;
+    static constexpr std::size_t max_datagram = 2048;
+    struct buffers {
+        std::array<std::array<std::uint8_t, max_datagram>, batch> data;
+        std::array<mmsghdr, batch> in;
+        std::array<iovec, batch> in_iov;
+        std::array<sockaddr_storage, batch> from;
+        std::array<mmsghdr, batch> out;
+        std::array<iovec, batch> out_iov;
+        std::array<int, batch> out_fd;
+    };
+    static buffers& bufs() {
+        thread_local buffers b;
+        return b;
+    }
+
+    static void on_readable(port_pair& pp, std::size_t k, const std::error_code& ec) {
+        call_media* cm = pp.owner;
+        pp.waiting[k] = false;
+        --cm->waits;
+        if (cm->closed) {
+            if (cm->waits == 0) delete cm;
+            return;
+        }
+        if (ec || pp.retired) return;
+        drain(pp, k);
+        if (!pp.retired && pp.sockets[k].is_open()) cm->arm(pp, k);
+    }
+
+    // Reads what the socket has, decides each packet, sends the accepted ones on.
+    static void drain(port_pair& pp, std::size_t k) {
+        call_media& cm = *pp.owner;
+        shared& sh = *cm.s;
+        buffers& b = bufs();
+        int fd = pp.sockets[k].native_handle();
+        auto now = std::chrono::steady_clock::now();
+        for (int rounds = 0; rounds < 8; ++rounds) {
+            for (std::size_t i = 0; i < batch; ++i) {
+                b.in_iov[i] = {b.data[i].data(), max_datagram};
+                b.in[i].msg_hdr = {};
+                b.in[i].msg_hdr.msg_iov = &b.in_iov[i];
+                b.in[i].msg_hdr.msg_iovlen = 1;
+                b.in[i].msg_hdr.msg_name = &b.from[i];
+                b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+            }
+            int got = ::recvmmsg(fd, b.in.data(), batch, MSG_DONTWAIT, nullptr);
+            if (got <= 0) return;
+            auto n = static_cast<std::size_t>(got);
+            std::size_t out = 0;
+            stream& st = cm.core.streams()[pp.stream];
+            cm.rx[pp.stream] = now;
+            for (std::size_t i = 0; i < n; ++i) {
+                rtp::bytes p(b.data[i].data(), b.in[i].msg_len);
+                udp::endpoint from;
+                std::memcpy(from.data(), &b.from[i], std::min<std::size_t>(b.in[i].msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
+                const udp::endpoint* to = nullptr;
+                int to_fd = decide(cm, st, pp, k, p, from, to);
+                if (to_fd < 0) continue;
+                b.out_iov[out] = {b.data[i].data(), p.size()};
+                b.out[out].msg_hdr = {};
+                b.out[out].msg_hdr.msg_iov = &b.out_iov[out];
+                b.out[out].msg_hdr.msg_iovlen = 1;
+                b.out[out].msg_hdr.msg_name = const_cast<sockaddr*>(to->data());
+                b.out[out].msg_hdr.msg_namelen = static_cast<socklen_t>(to->size());
+                b.out_fd[out] = to_fd;
+                ++out;
+            }
+            // consecutive packets for one socket go in one sendmmsg
+            for (std::size_t i = 0; i < out;) {
+                std::size_t j = i + 1;
+                while (j < out && b.out_fd[j] == b.out_fd[i]) ++j;
+                int sent = ::sendmmsg(b.out_fd[i], &b.out[i], static_cast<unsigned>(j - i), MSG_DONTWAIT);
+                if (sent > 0) sh.totals.forwarded += static_cast<std::uint64_t>(sent);
+                i = j;
+            }
+            if (n < batch) return;
+        }
+    }
+
+    // What becomes of one packet from leg `pp.side`'s phone: the socket to send it from (its
+    // destination in `to`), or -1 (dropped and counted, or nowhere to go yet).
+    static int decide(call_media& cm, stream& st, port_pair& pp, std::size_t k, rtp::bytes p, const udp::endpoint& from,
+                      const udp::endpoint*& to) {
+        shared& sh = *cm.s;
+        std::size_t x = pp.side;
+        leg_media& me = st.legs[x];
+        leg_media& peer = st.legs[1 - x];
+        auto& fig = cm.figures.legs[x];
+        auto drop = [&] {
+            ++fig.dropped;
+            ++sh.totals.dropped;
+            return -1;
+        };
+        bool rtcp_out = false;
+        switch (rtp::classify(p)) {
+        case rtp::packet_kind::rtp: {
+            if (k != 0) return drop();
+            auto h = rtp::parse_rtp(p);
+            if (!h || !me.rtp.accept(from, st.payload_types.test(h->payload_type), sh.cfg.lock_after))
+                return drop();
+            break;
+        }
+        case rtp::packet_kind::rtcp: {
+            auto reports = rtp::for_each_report(p, [&](std::uint32_t, const rtp::report_block& r) {
+                fig.lost = r.cumulative_lost;
+                fig.jitter_ms = static_cast<std::uint32_t>(std::uint64_t(r.jitter) * 1000 / st.clock_rate);
+                fig.reported = true;
+            });
+            if (!reports) return drop();
+            if (k == 0) {
+                // muxed: only from the source RTP was learned from
+                if (!me.rtp.learned() || from != me.rtp.source()) return drop();
+            } else {
+                const auto& ip = me.rtp.learned() ? me.rtp.source().address() : me.rtp.expected().address();
+                if (!me.rtcp.accept(from, from.address() == ip, sh.cfg.lock_after)) return drop();
+            }
+            rtcp_out = !peer.mux;
+            break;
+        }
+        case rtp::packet_kind::stun:
+        case rtp::packet_kind::dtls:
+        case rtp::packet_kind::zrtp:
+            // passes untouched, from the phone's learned (or announced) address only
+            if (k != 0 || (from != me.rtp.source() && from != me.rtp.expected())) return drop();
+            break;
+        default: return drop();
+        }
+        ++fig.packets;
+        fig.bytes += p.size();
+        if (pp.stream >= cm.io.size() || !cm.io[pp.stream][1 - x]) return ++sh.totals.unsent, -1;
+        port_pair& out = *cm.io[pp.stream][1 - x];
+        to = rtcp_out ? &peer.rtcp.destination() : &peer.rtp.destination();
+        if (to->port() == 0 || to->address().is_unspecified()) return ++sh.totals.unsent, -1;
+        return out.sockets[rtcp_out ? 1 : 0].native_handle();
+    }
+
+    std::unique_ptr<shared> s_;
+};
+
+static_assert(b2bua::media_relay<rtp_relay>);
+
+} // namespace tandem::media
+
+#endif
