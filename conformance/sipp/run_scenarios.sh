@@ -60,6 +60,8 @@ settings() {
         session_timer_refresh | session_timer_expiry) calls=1 run_seconds=90 b2bua_flags=(--session-expires 90) ;;
         # one transfer: leg B's SIPp takes the callee's call and the target's (leg C)
         refer_local) calls=1 b2bua_flags=(--transfers local) uas_flags=(-m 2) ;;
+        # nobody sends RTP: the relay ends each call after 2 s without media
+        media_timeout) b2bua_flags=(--media relay --media-timeout 2) ;;
     esac
 }
 

@@ -1,0 +1,492 @@
+#!/usr/bin/env python3
+"""Media checks for the end-to-end phone tests (tests/e2e/phones_relay.sh); python3 stdlib only.
+
+  media_check.py inject PCAP --b2bua-sip PORT --phone-sip PORT --from-port PORT
+      Reads the capture taken so far, finds the SDP the b2bua last sent to the phone at
+      127.0.0.1:PORT (the relay's address facing that phone) and sends it, from 127.0.0.1:FROM,
+      INJECT_RTP valid-looking RTP packets (PT 0, SSRC 0x55555555, payload all 0x55) and
+      INJECT_GARBAGE datagrams that are not RTP (also made of 0x55 bytes).
+
+  media_check.py check PCAP --b2bua-sip PORT --a-sip PORT --b-sip PORT --injector-port PORT
+                 --rec-a DIR --rec-b DIR --b2bua-log FILE --mode relay|none
+      Runs every check on a finished call and prints one PASS/FAIL line per check plus what was
+      measured. Exit 0 when all pass. With --mode none (the b2bua relays signaling only) it is a
+      self-check of the detectors: exit 0 only if the direct RTP between the phones and the
+      injected packets reaching phone A ARE detected, and every other check passes.
+
+Phone A calls, phone B answers; A sends a 1000 Hz tone, B 600 Hz; both record with baresip's
+sndfile module (dump-*-dec.wav is what the phone decoded). Everything runs on 127.0.0.1.
+"""
+
+import argparse
+import glob
+import math
+import re
+import socket
+import struct
+import sys
+import time
+import wave
+
+TONE_A = 1000  # Hz, sent by phone A (the caller)
+TONE_B = 600  # Hz, sent by phone B (the callee)
+BLOCK_SECONDS = 0.1  # tone detection works on 100 ms blocks
+INJECT_RTP = 50
+INJECT_GARBAGE = 20
+INJECT_BYTE = 0x55
+INJECT_SSRC = 0x55555555
+# A run this long of the injected byte is the mark of an injected packet: a PCMU sine never
+# repeats one sample 16 times.
+INJECT_MARK = bytes([INJECT_BYTE]) * 16
+
+# ---------------------------------------------------------------------------------------------
+# Audio: G.711 u-law decoding, WAV reading, Goertzel tone detection.
+
+
+def _ulaw_to_linear(byte):
+    byte = ~byte & 0xFF
+    magnitude = (((byte & 0x0F) << 3) + 0x84) << ((byte & 0x70) >> 4)
+    return (0x84 - magnitude) if byte & 0x80 else (magnitude - 0x84)
+
+
+ULAW = [_ulaw_to_linear(b) for b in range(256)]
+
+
+def wav_samples(path):
+    """The samples of a 16-bit PCM WAV file (first channel) and its rate."""
+    with wave.open(path) as w:
+        if w.getsampwidth() != 2:
+            raise ValueError(f"{path}: {8 * w.getsampwidth()}-bit samples, expected 16")
+        channels = w.getnchannels()
+        frames = w.readframes(w.getnframes())
+        rate = w.getframerate()
+    samples = struct.unpack(f"<{len(frames) // 2}h", frames)
+    return list(samples[::channels]), rate
+
+
+def tone_ratio(block, freq, rate):
+    """The share of the block's energy at freq (Goertzel): ~1 for a pure tone, ~0 without it."""
+    energy = sum(v * v for v in block)
+    if energy == 0:
+        return 0.0
+    coeff = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for v in block:
+        s1, s2 = v + coeff * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return power * 2 / (len(block) * energy)
+
+
+def tone_seconds(samples, rate, freq):
+    """Seconds of 100 ms blocks in which freq dominates (over half the energy, not near-silent)."""
+    n = int(rate * BLOCK_SECONDS)
+    found = 0
+    for i in range(0, len(samples) - n + 1, n):
+        block = samples[i : i + n]
+        loud = sum(v * v for v in block) / n > 100.0**2
+        if loud and tone_ratio(block, freq, rate) > 0.5:
+            found += 1
+    return found * BLOCK_SECONDS
+
+
+def recording_tone(folder, freq):
+    """(seconds of freq, seconds recorded, file names) over the dump-*-dec.wav files in folder."""
+    files = sorted(glob.glob(f"{folder}/dump-*-dec.wav"))
+    tone = total = 0.0
+    for f in files:
+        samples, rate = wav_samples(f)
+        tone += tone_seconds(samples, rate, freq)
+        total += len(samples) / rate
+    return tone, total, files
+
+
+# ---------------------------------------------------------------------------------------------
+# Capture: a minimal pcap reader (IPv4/UDP only; unfragmented, as everything is on loopback).
+
+
+class Datagram:
+    def __init__(self, t, src, sport, dst, dport, payload):
+        self.t, self.src, self.sport, self.dst, self.dport, self.payload = t, src, sport, dst, dport, payload
+
+
+def read_pcap(path):
+    """The UDP datagrams of a pcap file. A record cut short (tcpdump still writing) ends it."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    formats = {
+        b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
+        b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+        b"\x4d\x3c\xb2\xa1": ("<", 1e-9),
+        b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+    }
+    if magic not in formats:
+        raise ValueError(f"{path}: not a pcap file (pcapng is not read)")
+    endian, tick = formats[magic]
+    linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
+    out = []
+    pos = 24
+    while pos + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack(endian + "IIII", data[pos : pos + 16])
+        pos += 16
+        if pos + caplen > len(data):
+            break
+        frame = data[pos : pos + caplen]
+        pos += caplen
+        ip = _ip_packet(frame, linktype)
+        if ip is None or len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
+            continue
+        ihl = (ip[0] & 0x0F) * 4
+        total = struct.unpack("!H", ip[2:4])[0]
+        udp = ip[ihl:total]
+        if len(udp) < 8:
+            continue
+        sport, dport = struct.unpack("!HH", udp[:4])
+        out.append(
+            Datagram(sec + frac * tick, socket.inet_ntoa(ip[12:16]), sport, socket.inet_ntoa(ip[16:20]), dport, udp[8:])
+        )
+    return out
+
+
+def _ip_packet(frame, linktype):
+    if linktype == 1:  # Ethernet (Linux loopback captures have an all-zero Ethernet header)
+        return frame[14:] if frame[12:14] == b"\x08\x00" else None
+    if linktype == 113:  # Linux cooked capture
+        return frame[16:] if frame[14:16] == b"\x08\x00" else None
+    if linktype == 276:  # Linux cooked capture v2
+        return frame[20:] if frame[0:2] == b"\x08\x00" else None
+    if linktype in (101, 228):  # raw IP, raw IPv4
+        return frame
+    if linktype == 0:  # BSD loopback: 4-byte address family
+        return frame[4:]
+    raise ValueError(f"unsupported pcap link type {linktype}")
+
+
+# ---------------------------------------------------------------------------------------------
+# RTP, SIP and SDP.
+
+
+def rtp_header(payload):
+    """(payload type, sequence number, SSRC, media) of an RTP packet, None if it is not one
+    (RTCP included: its second byte is a packet type 200-204, a payload type of 72-76 here)."""
+    if len(payload) < 12 or payload[0] >> 6 != 2:
+        return None
+    pt = payload[1] & 0x7F
+    if 72 <= pt <= 76:
+        return None
+    cc = payload[0] & 0x0F
+    seq, _, ssrc = struct.unpack("!HII", payload[2:12])
+    start = 12 + 4 * cc
+    if len(payload) < start:
+        return None
+    return pt, seq, ssrc, payload[start:]
+
+
+def is_rtcp(payload):
+    return len(payload) >= 8 and payload[0] >> 6 == 2 and 200 <= payload[1] <= 204
+
+
+class SipMessage:
+    def __init__(self, d, start, headers, body):
+        self.d, self.start, self.headers, self.body = d, start, headers, body
+
+    def header(self, name):
+        return self.headers.get(name.lower(), "")
+
+    @property
+    def is_request(self):
+        return not self.start.startswith("SIP/2.0 ")
+
+    @property
+    def method(self):
+        """The request's method, or for a response the method of its CSeq."""
+        if self.is_request:
+            return self.start.split(" ", 1)[0]
+        parts = self.header("CSeq").split()
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def cseq(self):
+        parts = self.header("CSeq").split()
+        return int(parts[0]) if parts and parts[0].isdigit() else -1
+
+
+# compact header names (RFC 3261 7.3.3)
+COMPACT = {"i": "call-id", "c": "content-type", "l": "content-length", "f": "from", "t": "to", "v": "via",
+           "m": "contact"}
+
+
+def parse_sip(d):
+    """The SIP message in a datagram, or None."""
+    try:
+        text = d.payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head, _, body = text.partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    if not re.match(r"^([A-Z]+ \S+ SIP/2\.0|SIP/2\.0 \d{3} )", lines[0]):
+        return None
+    headers = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            name = name.strip().lower()
+            headers.setdefault(COMPACT.get(name, name), value.strip())
+    return SipMessage(d, lines[0], headers, body)
+
+
+class Sdp:
+    def __init__(self, addr, port, direction):
+        self.addr, self.port, self.direction = addr, port, direction
+
+    def __str__(self):
+        return f"{self.addr}:{self.port} {self.direction}"
+
+
+def parse_sdp(body):
+    """The first audio stream of an SDP body (its connection address, port, direction), or None."""
+    addr, port, direction, in_audio = None, None, "sendrecv", False
+    for line in body.splitlines():
+        if line.startswith("m="):
+            if in_audio:
+                break
+            fields = line[2:].split()
+            in_audio = fields[0] == "audio"
+            if in_audio:
+                port = int(fields[1])
+        elif line.startswith("c=") and (addr is None or in_audio):
+            addr = line.split()[-1]
+        elif in_audio and line[2:] in ("sendrecv", "sendonly", "recvonly", "inactive"):
+            direction = line[2:]
+    return Sdp(addr, port, direction) if port is not None else None
+
+
+def sdps(messages, sport, dport):
+    """[(message, SDP)] of the SIP messages from sport to dport that carry SDP, first copies only
+    (a retransmission repeats its start line and CSeq)."""
+    seen, out = set(), []
+    for m in messages:
+        if m.d.sport != sport or m.d.dport != dport:
+            continue
+        key = (m.start, m.header("CSeq"), m.header("Call-ID"))
+        if key in seen:
+            continue
+        seen.add(key)
+        sdp = parse_sdp(m.body) if "application/sdp" in m.header("Content-Type").lower() else None
+        if sdp:
+            out.append((m, sdp))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# inject
+
+
+def cmd_inject(args):
+    sip = [m for m in map(parse_sip, read_pcap(args.pcap)) if m]
+    offers = sdps(sip, args.b2bua_sip, args.phone_sip)
+    if not offers:
+        sys.exit(f"inject: no SDP from 127.0.0.1:{args.b2bua_sip} to 127.0.0.1:{args.phone_sip} in {args.pcap}")
+    target = (offers[-1][1].addr, offers[-1][1].port)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", args.from_port))
+    # Valid-looking RTP: PT 0, 20 ms of PCMU (160 bytes) each, a sequence and timestamp of their own.
+    for i in range(INJECT_RTP):
+        header = struct.pack("!BBHII", 0x80, 0, 1000 + i, 160 * (1000 + i), INJECT_SSRC)
+        sock.sendto(header + bytes([INJECT_BYTE]) * 160, target)
+        time.sleep(0.004)
+    # Garbage: half RTP version 1 (first byte 0x55) with 20 bytes, half version 2 but shorter than
+    # an RTP header.
+    for i in range(INJECT_GARBAGE):
+        sock.sendto(bytes([INJECT_BYTE]) * (20 if i % 2 == 0 else 1 + i % 11), target)
+        time.sleep(0.004)
+    sock.close()
+    print(f"injected {INJECT_RTP} RTP packets and {INJECT_GARBAGE} garbage datagrams from "
+          f"127.0.0.1:{args.from_port} to {target[0]}:{target[1]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+
+
+class Report:
+    def __init__(self):
+        self.results = {}  # check name -> passed
+
+    def check(self, name, ok, detail):
+        self.results[name] = self.results.get(name, True) and ok
+        print(f"{'PASS' if ok else 'FAIL'} {name}: {detail}")
+
+
+def injected_like(payload):
+    """Whether a datagram is (or carries) one of the injected ones: the injected payload or SSRC,
+    or neither RTP nor RTCP (garbage)."""
+    rtp = rtp_header(payload)
+    return INJECT_MARK in payload or (rtp is not None and rtp[2] == INJECT_SSRC) or not (rtp or is_rtcp(payload))
+
+
+def flow_tone(datagrams, dst_ports, after, freq):
+    """Seconds of freq in the PCMU RTP sent to dst_ports after time `after` (arrival order)."""
+    samples = []
+    for d in datagrams:
+        if d.t < after or d.dport not in dst_ports:
+            continue
+        rtp = rtp_header(d.payload)
+        if rtp and rtp[0] == 0:
+            samples.extend(ULAW[b] for b in rtp[3])
+    return tone_seconds(samples, 8000, freq)
+
+
+def media_stats(log_path):
+    """The b2bua's `media stats` lines: [{key: value}]."""
+    out = []
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            if "media stats " in line:
+                out.append(dict(re.findall(r"(\w+)=(\S+)", line.split("media stats ", 1)[1])))
+    return out
+
+
+def cmd_check(args):
+    report = Report()
+    datagrams = read_pcap(args.pcap)
+    sip = [m for m in map(parse_sip, datagrams) if m]
+
+    # Signaling: what each phone offered or answered (its own RTP port), what the b2bua told it.
+    from_a = sdps(sip, args.a_sip, args.b2bua_sip)
+    from_b = sdps(sip, args.b_sip, args.b2bua_sip)
+    to_a = sdps(sip, args.b2bua_sip, args.a_sip)
+    to_b = sdps(sip, args.b2bua_sip, args.b_sip)
+    if not from_a or not from_b or not to_a or not to_b:
+        report.check("signaling", False, f"SDP from A: {len(from_a)}, from B: {len(from_b)}, to A: {len(to_a)}, "
+                     f"to B: {len(to_b)}; the call was not set up")
+        return finish(report, args)
+    a_rtp = {s.port for _, s in from_a}
+    b_rtp = {s.port for _, s in from_b}
+    a_ports = a_rtp | {p + 1 for p in a_rtp}  # RTP and RTCP (baresip 1.0 does not multiplex them)
+    b_ports = b_rtp | {p + 1 for p in b_rtp}
+    call_id = from_a[0][0].header("Call-ID")
+    a_invites = [(m, s) for m, s in from_a if m.is_request and m.method == "INVITE"]
+    directions = " -> ".join(s.direction for _, s in a_invites)
+    hold = next((m.d.t for m, s in a_invites if s.direction in ("sendonly", "inactive")), None)
+    resume = next((m.d.t for m, s in a_invites if hold is not None and m.d.t > hold and s.direction == "sendrecv"),
+                  None)
+    report.check("hold_resume", hold is not None and resume is not None,
+                 f"A's INVITEs: {directions}; B got {len(to_b)} offers: "
+                 + " -> ".join(s.direction for _, s in to_b))
+
+    # The SDP the b2bua sent each phone names the same address for the whole call.
+    for leg, sent in (("A", to_a), ("B", to_b)):
+        seen = sorted({f"{s.addr}:{s.port}" for _, s in sent})
+        report.check(f"sdp_stable_{leg}", len(sent) >= 3 and len(seen) == 1,
+                     f"{len(sent)} SDPs from the b2bua to phone {leg} (initial, hold, resume) give {', '.join(seen)}")
+
+    # Flows: each phone sends RTP to the address the b2bua gave it and gets RTP back from it.
+    sip_ports = (args.b2bua_sip, args.a_sip, args.b_sip)
+    rtp = [(d, h) for d in datagrams if d.sport not in sip_ports and (h := rtp_header(d.payload))]
+    for leg, mine, told in (("A", a_rtp, to_a[0][1]), ("B", b_rtp, to_b[0][1])):
+        sent = sum(1 for d, _ in rtp if d.sport in mine and (d.dst, d.dport) == (told.addr, told.port))
+        got = sum(1 for d, _ in rtp if d.dport in mine and (d.src, d.sport) == (told.addr, told.port))
+        sources = sorted({f"{d.src}:{d.sport}" for d, _ in rtp if d.dport in mine})
+        report.check(f"rtp_flows_{leg}", sent >= 50 and got >= 50,
+                     f"phone {leg} (RTP port {'/'.join(map(str, sorted(mine)))}) sent {sent} RTP packets to "
+                     f"{told.addr}:{told.port} and got {got} back from it (RTP reached it from {', '.join(sources)})")
+
+    # Nothing at all goes directly between the two phones' media ports.
+    direct = [d for d in datagrams if (d.sport in a_ports and d.dport in b_ports) or
+              (d.sport in b_ports and d.dport in a_ports)]
+    report.check("no_direct_rtp", not direct,
+                 f"{len(direct)} UDP datagrams directly between phone A's ports {sorted(a_ports)} and phone B's "
+                 f"{sorted(b_ports)}")
+
+    # The hostile source: its packets were sent, none reached phone A, nobody answered it.
+    injected = [d for d in datagrams if d.sport == args.injector_port]
+    inject_t = injected[0].t if injected else None
+    report.check("injected", len(injected) == INJECT_RTP + INJECT_GARBAGE,
+                 f"{len(injected)} datagrams from the hostile port {args.injector_port} on the wire, to "
+                 + ", ".join(sorted({f"{d.dst}:{d.dport}" for d in injected})))
+    leaked = [d for d in datagrams if d.dport in a_ports and d.sport != args.injector_port and injected_like(d.payload)]
+    direct_hits = [d for d in injected if d.dport in a_ports]
+    answered = [d for d in datagrams if d.dport == args.injector_port]
+    report.check("no_leak", not leaked and not direct_hits and not answered,
+                 f"{len(leaked)} injected packets relayed to phone A, {len(direct_hits)} sent straight to it, "
+                 f"{len(answered)} datagrams sent back to the hostile port")
+
+    # Audio as the phones decoded it. baresip 1.0 stops its -dec.wav at the first re-INVITE that is
+    # not sendrecv (audio_decoder_set flushes the decode filters and does not set them up again),
+    # so the recordings cover the call up to the hold: the injection is in them, the resume is not.
+    first_to_b = next((d.t for d, h in rtp if d.dport in b_rtp), None)
+    before_inject = (inject_t - first_to_b) if inject_t and first_to_b else 0.0
+    tone, total, files = recording_tone(args.rec_a, TONE_B)
+    report.check("audio_A", tone >= 2.0,
+                 f"phone A's recording ({len(files)} file, {total:.1f} s): {tone:.1f} s of {TONE_B} Hz")
+    tone, total, files = recording_tone(args.rec_b, TONE_A)
+    report.check("audio_B", tone >= 2.0 and tone >= before_inject + 2.0,
+                 f"phone B's recording ({len(files)} file, {total:.1f} s): {tone:.1f} s of {TONE_A} Hz, "
+                 f"{before_inject:.1f} s of audio came before the injection (needs 2 s more after it)")
+
+    # Audio on the wire after the resume (the recordings end at the hold).
+    if resume is not None:
+        to_a_tone = flow_tone(datagrams, a_rtp, resume, TONE_B)
+        to_b_tone = flow_tone(datagrams, b_rtp, resume, TONE_A)
+        report.check("audio_after_resume", to_a_tone >= 2.0 and to_b_tone >= 2.0,
+                     f"after the resume, RTP to phone A decodes to {to_a_tone:.1f} s of {TONE_B} Hz, "
+                     f"to phone B {to_b_tone:.1f} s of {TONE_A} Hz")
+
+    # The b2bua's own count (relay only).
+    if args.mode == "relay":
+        stats = [s for s in media_stats(args.b2bua_log) if s.get("call") == call_id]
+        if not stats:
+            report.check("media_stats", False, f"no 'media stats call={call_id} ...' line in the b2bua's log")
+        else:
+            s = {k: int(v) for k, v in stats[-1].items() if v.isdigit()}
+            pcap_a = sum(1 for d in datagrams if d.sport in a_ports and d.dport not in b_ports)
+            pcap_b = sum(1 for d in datagrams if d.sport in b_ports and d.dport not in a_ports)
+            report.check("media_stats",
+                         s.get("a_packets", 0) > 0 and s.get("b_packets", 0) > 0
+                         and s.get("b_dropped", 0) >= INJECT_RTP + INJECT_GARBAGE,
+                         f"a_packets={s.get('a_packets')} a_dropped={s.get('a_dropped')} "
+                         f"b_packets={s.get('b_packets')} b_dropped={s.get('b_dropped')} "
+                         f"(needs >= {INJECT_RTP + INJECT_GARBAGE}); the capture has "
+                         f"{pcap_a} datagrams from phone A's media ports, {pcap_b} from phone B's")
+    return finish(report, args)
+
+
+def finish(report, args):
+    failed = sorted(n for n, ok in report.results.items() if not ok)
+    if args.mode == "relay":
+        print("all checks passed" if not failed else f"failed: {', '.join(failed)}")
+        return 0 if not failed else 1
+    # Self-check (--mode none: the phones exchange RTP directly): the detectors must fire.
+    expected = ["no_direct_rtp", "no_leak"]
+    if failed == expected:
+        print("self-check passed: with --media none the direct RTP between the phones and the injected packets "
+              "reaching phone A were detected, every other check passed")
+        return 0
+    print(f"self-check FAILED: expected exactly {', '.join(expected)} to fail, got: {', '.join(failed) or 'none'}")
+    return 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("inject", help="send hostile RTP and garbage to the relay port facing a phone")
+    p.add_argument("pcap")
+    p.add_argument("--b2bua-sip", type=int, required=True)
+    p.add_argument("--phone-sip", type=int, required=True)
+    p.add_argument("--from-port", type=int, required=True)
+    p = sub.add_parser("check", help="check a finished call")
+    p.add_argument("pcap")
+    for name in ("--b2bua-sip", "--a-sip", "--b-sip", "--injector-port"):
+        p.add_argument(name, type=int, required=True)
+    for name in ("--rec-a", "--rec-b", "--b2bua-log"):
+        p.add_argument(name, required=True)
+    p.add_argument("--mode", choices=("relay", "none"), required=True)
+    args = parser.parse_args()
+    return cmd_inject(args) if args.command == "inject" else cmd_check(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
