@@ -72,14 +72,15 @@ static_assert(b2b::policy<fixed_route>);
 
 void usage(std::FILE* to) {
     fmt::print(
-        to, "usage: b2bua [--listen udp:ADDR:PORT]... --to SIP-URI [--no-answer-timeout SECONDS]\n"
-            "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n"
-            "             [--session-timers local|relay|off] [--session-expires SECONDS (1800; 0 = none)]\n"
-            "             [--min-se SECONDS (90)]\n"
-            "             [--max-duration SECONDS (0 = no limit)] [--transfers relay|local|refuse]\n"
-            "             [--media none|relay] [--rtp-ports LOW-HIGH (30000-39999)]\n"
-            "             [--media-address IP (the first --listen address)] [--media-timeout SECONDS (30; 0 = "
-            "none)]\n");
+        to,
+        "usage: b2bua [--listen udp:ADDR:PORT]... --to SIP-URI [--no-answer-timeout SECONDS]\n"
+        "             [--max-calls N] [--cert FILE --key FILE] [--log error|warning|info|debug|trace]\n"
+        "             [--session-timers local|relay|off] [--session-expires SECONDS (1800; 0 = none)]\n"
+        "             [--min-se SECONDS (90)]\n"
+        "             [--max-duration SECONDS (0 = no limit)] [--transfers relay|local|refuse]\n"
+        "             [--media none|relay] [--rtp-ports LOW-HIGH (30000-39999)]\n"
+        "             [--media-address IP (the first --listen address)] [--media-timeout SECONDS (30; 0 = "
+        "none)]\n");
 }
 
 // The value of `flag` among `names`, or a clear error and exit 2.
@@ -165,7 +166,8 @@ int main(int argc, char** argv) {
             char dash = 0, extra = 0;
             if (std::sscanf(v.c_str(), "%u%c%u%c", &low, &dash, &high, &extra) != 3 || dash != '-' ||
                 low < 1024 || high > 65535 || high < low + 1) {
-                fmt::print(stderr, "b2bua: --rtp-ports takes LOW-HIGH with 1024 <= LOW < HIGH <= 65535, not '{}'\n",
+                fmt::print(stderr,
+                           "b2bua: --rtp-ports takes LOW-HIGH with 1024 <= LOW < HIGH <= 65535, not '{}'\n",
                            v);
                 return 2;
             }
@@ -248,10 +250,13 @@ int main(int argc, char** argv) {
     scfg.timer_mode = timer_mode;
     scfg.transfer_mode = transfer_mode;
     scfg.max_duration = std::chrono::seconds(max_duration);
-    fixed_route policy{*target, to, std::chrono::seconds(no_answer), relay_media && level <= tandem::logger::level::info};
+    fixed_route policy{*target, to, std::chrono::seconds(no_answer),
+                       relay_media && level <= tandem::logger::level::info};
     if (relay_media) {
         tandem::media::rtp_relay relay(io.get_executor(), media);
-        return serve(io, sip, b2b::service<fixed_route, tandem::media::rtp_relay>(sip, policy, std::move(relay), scfg));
+        return serve(
+            io, sip,
+            b2b::service<fixed_route, tandem::media::rtp_relay>(sip, policy, std::move(relay), scfg));
     }
     return serve(io, sip, b2b::service<fixed_route>(sip, policy, {}, scfg));
 }

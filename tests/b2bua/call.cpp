@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <any>
 #include <map>
 #include <optional>
 #include <string>
@@ -1141,6 +1142,90 @@ TEST_CASE("an SDP the relay cannot rewrite never crosses: 500 on leg A, BYE on l
     CHECK(statuses == std::vector<int>{183, 500});
     CHECK(ack_b);
     CHECK(bye_b);
+}
+
+namespace {
+// A relay whose media dies 30 s after the answer, that says what it was told at open().
+struct dying_relay : b2b::no_media {
+    std::string options_seen, transport_a, transport_b;
+    std::optional<tandem::transaction::time_point> first_check;
+    tandem::result<session> open(const b2b::media_context& ctx) {
+        if (ctx.options)
+            if (const auto* o = std::any_cast<std::string>(ctx.options)) options_seen = *o;
+        transport_a = std::string(ctx.transport_a);
+        transport_b = std::string(ctx.transport_b);
+        return session{};
+    }
+    b2b::media_status check(session&, tandem::transaction::time_point now) {
+        if (!first_check) first_check = now;
+        if (now - *first_check >= 30s) return {b2b::b2bua_errc::media_timeout, std::nullopt};
+        return {{}, *first_check + 30s};
+    }
+    b2b::media_stats stats(const session&) const {
+        b2b::media_stats s;
+        s.legs[0].packets = 1500;
+        s.legs[1].dropped = 7;
+        return s;
+    }
+};
+} // namespace
+
+TEST_CASE("the relay's media timeout ends the call with BYE on both legs; its figures reach the CDR",
+          "[b2bua][call][media]") {
+    dying_relay relay;
+    b2b::call<dying_relay> c{relay,
+                             {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
+                             {"leg-b-xyz@203.0.113.5", "b2btagB", "sip:b2bua@203.0.113.5"}};
+    tandem::transaction::time_point t{};
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070;transport=tcp";
+    d.media = std::string("srtp please");
+    c.start(invite_a(), 1, d, t);
+    CHECK(relay.options_seen == "srtp please"); // the policy's media choice reaches the relay
+    CHECK(relay.transport_a == "UDP");
+    CHECK(relay.transport_b == "tcp");
+    std::vector<b2b::action> as;
+    auto drain = [&] {
+        as.clear();
+        while (auto a = c.poll()) as.push_back(std::move(*a));
+    };
+    drain();
+    msg::message inv;
+    std::uint64_t ref = 0;
+    for (auto& a : as)
+        if (auto* q = std::get_if<b2b::send_request>(&a)) {
+            inv = q->request;
+            ref = q->ref;
+        }
+    c.on_response(leg::b, ref, response_b(inv, 200, "callee1", sdp_b), t);
+    drain();
+    REQUIRE(c.current() == b2b::call<dying_relay>::state::confirmed);
+    // the relay is asked once answered, then when it says
+    REQUIRE(relay.first_check == t);
+    REQUIRE(c.next_deadline());
+    auto due = *c.next_deadline();
+    CHECK(due == t + 30s);
+    c.on_time(t + 29s); // early: nothing happens
+    drain();
+    CHECK(as.empty());
+    c.on_time(due);
+    drain();
+    std::vector<leg> byes;
+    std::vector<b2b::call_event> ended;
+    for (auto& a : as)
+        if (auto* r = std::get_if<b2b::report>(&a); r && r->event.what == b2b::call_event::kind::ended)
+            ended.push_back(r->event);
+    for (auto& a : as)
+        if (auto* q = std::get_if<b2b::send_request>(&a); q && q->request.method() == msg::method_id::bye) {
+            byes.push_back(q->to);
+            CHECK(q->request.header(msg::header_id::reason) == "SIP ;cause=408 ;text=\"media timeout\"");
+        }
+    CHECK(byes == std::vector<leg>{leg::a, leg::b});
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].error == b2b::b2bua_errc::media_timeout);
+    CHECK(ended[0].cause == "media timeout");
+    CHECK(ended[0].media.legs[0].packets == 1500);
+    CHECK(ended[0].media.legs[1].dropped == 7);
 }
 
 // ---- policies: hooks checked at compile time, exceptions contained ------------------------------

@@ -317,7 +317,7 @@ public:
         if (!o.ack_waiting()) return;
         std::string body;
         if (role.role == sdp::body_role::answer && session_) {
-            if (auto rewritten = relay_answer(side(from), role.sdp)) body = std::move(*rewritten);
+            if (auto rewritten = relay_.answer(*session_, side(from), role.sdp)) body = std::move(*rewritten);
         }
         o.ack_with(body, now);
     }
@@ -452,9 +452,9 @@ public:
     }
     std::optional<time_point> next_deadline() const noexcept {
         std::optional<time_point> d;
-        for (const auto& t :
-             {no_answer_at_, max_end_at_, watch_at_, media_at_, legs_[0].next_deadline(), legs_[1].next_deadline(),
-              xfer_ ? xfer_->session.next_deadline() : std::nullopt, xfer_ ? xfer_->hangup_at : std::nullopt})
+        for (const auto& t : {no_answer_at_, max_end_at_, watch_at_, media_at_, legs_[0].next_deadline(),
+                              legs_[1].next_deadline(), xfer_ ? xfer_->session.next_deadline() : std::nullopt,
+                              xfer_ ? xfer_->hangup_at : std::nullopt})
             if (t && (!d || *t < *d)) d = t;
         return d;
     }
@@ -570,7 +570,8 @@ private:
             std::string().swap(offer_b_); // (only a new attempt of leg B's INVITE needs it)
             answered_ = now;
             if (max_duration_.count() > 0) max_end_at_ = now + max_duration_;
-            media_at_ = now; // the relay watches the media from now on
+            // the relay watches the media from now on (what it finds comes at `on_time`)
+            if (session_) media_at_ = relay_.check(*session_, now).next;
             break;
         case state::cancelling:
         case state::ending: no_answer_at_.reset(); break;
@@ -1016,7 +1017,7 @@ private:
         leg stays = other(xfer_->from);
         std::optional<std::string> answer;
         if (code < 300 && !info.sdp.sdp.empty()) {
-            if (auto r = relay_answer(stays, info.sdp.sdp)) answer = std::move(*r);
+            if (auto r = relay_.answer(*session_, stays, info.sdp.sdp)) answer = std::move(*r);
         }
         if (!answer) {
             end_leg(leg::c, {}, now);
@@ -1165,22 +1166,15 @@ private:
         switch (r.role) {
         case sdp::body_role::offer:
         case sdp::body_role::preview: out = relay_.offer(*session_, side(from), r.sdp); break;
-        case sdp::body_role::answer: out = relay_answer(side(from), r.sdp); break;
+        case sdp::body_role::answer: out = relay_.answer(*session_, side(from), r.sdp); break;
         case sdp::body_role::repeat:
-            out = offer_in_request ? relay_answer(side(from), r.sdp)
+            out = offer_in_request ? relay_.answer(*session_, side(from), r.sdp)
                                    : relay_.offer(*session_, side(from), r.sdp);
             break;
         case sdp::body_role::none: break; // outside offer/answer: as it came
         }
         if (!out) return std::nullopt;
         return std::move(*out);
-    }
-
-    // The relay rewrites an answer; once it crosses, the media may have changed (a stream held,
-    // resumed, added): the relay is asked about it again at once.
-    result<std::string> relay_answer(leg side, std::string_view sdp) {
-        if (state_ == state::confirmed) media_at_ = time_point{};
-        return relay_.answer(*session_, side, sdp);
     }
 
     // What the relay is told of the call it opens a session for.

@@ -11,8 +11,8 @@
 #include <any>
 #include <array>
 #include <chrono>
-#include <cstdint>
 #include <concepts>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,8 +80,9 @@ struct media_stats {
     struct leg_figures {
         std::uint64_t packets = 0; ///< RTP and RTCP packets from this leg's phone, relayed
         std::uint64_t bytes = 0;   ///< their UDP payload octets
-        std::uint64_t dropped = 0; ///< datagrams on the ports facing this leg refused (foreign source, garbage)
-        std::int64_t lost = 0;     ///< packets this phone reported lost (cumulative, last report)
+        std::uint64_t dropped =
+            0;                 ///< datagrams on the ports facing this leg refused (foreign source, garbage)
+        std::int64_t lost = 0; ///< packets this phone reported lost (cumulative, last report)
         std::uint32_t jitter_ms = 0; ///< interarrival jitter this phone reported (last report)
         bool reported = false;       ///< the phone sent an RTCP report block (lost, jitter valid)
     };
@@ -127,7 +128,7 @@ struct media_context {
 struct media_status {
     /// Set: the media ended the call (e.g. `media_timeout`); BYE on both legs with this reason.
     b2bua_errc end{};
-    /// Ask again then (nothing: not before the next answer crosses).
+    /// Ask again then (nothing: never again).
     std::optional<std::chrono::steady_clock::time_point> next;
 };
 
@@ -142,7 +143,8 @@ struct media_status {
  *   SDP must not cross (488 for that offer, or 500 and BYE for the call's answer): the
  *   original is never passed on;
  * - `check(s, now)` says whether the media ended the call (a dead stream) and when to ask
- *   again; the call asks once answered and after every answer that crosses;
+ *   again; the call asks when answered, then when told. Later offers and answers do not make
+ *   it ask sooner: `next` must allow for them (e.g. never later than one timeout ahead);
  * - `stats(s)` gives the call's media figures for its `ended` event;
  * - `close(s)` releases the session.
  */

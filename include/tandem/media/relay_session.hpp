@@ -49,7 +49,8 @@ public:
             return true;
         }
         // a first candidate, or one from the SDP's address replacing one from elsewhere
-        bool better = known_ && from.address() == expected_.address() && source_.address() != expected_.address();
+        bool better =
+            known_ && from.address() == expected_.address() && source_.address() != expected_.address();
         if (!known_ || better) {
             source_ = from;
             known_ = true;
@@ -82,10 +83,10 @@ private:
 
 /// One leg's side of one m= line: our port facing that leg's phone and what we know of it.
 struct leg_media {
-    std::uint16_t port = 0; ///< our RTP port facing this phone (RTCP: port + 1); 0 = none
-    bool ipv6 = false;      ///< the address family we speak to this phone in
-    udp_endpoint rtp_to;    ///< where its SDP says it receives RTP (address unspecified: nowhere)
-    udp_endpoint rtcp_to;   ///< and RTCP (a=rtcp, else RTP port + 1)
+    std::uint16_t port = 0;   ///< our RTP port facing this phone (RTCP: port + 1); 0 = none
+    bool ipv6 = false;        ///< the address family we speak to this phone in
+    udp_endpoint rtp_to;      ///< where its SDP says it receives RTP (address unspecified: nowhere)
+    udp_endpoint rtcp_to;     ///< and RTCP (a=rtcp, else RTP port + 1)
     bool offered_mux = false; ///< its last offer asked for rtcp-mux
     bool mux = false;         ///< rtcp-mux is in force on this leg (RFC 5761)
     sdp::direction dir = sdp::direction::sendrecv;
@@ -95,7 +96,7 @@ struct leg_media {
 
 /// One m= line of the call, both legs.
 struct stream {
-    std::array<leg_media, 2> legs; ///< [0] facing leg A's phone, [1] facing leg B's
+    std::array<leg_media, 2> legs;  ///< [0] facing leg A's phone, [1] facing leg B's
     std::bitset<128> payload_types; ///< negotiated: valid media for latching
     std::uint32_t clock_rate = 8000;
     bool answered = false; ///< an answer set it up (both ports, both destinations)

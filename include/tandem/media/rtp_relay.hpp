@@ -25,6 +25,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tandem::media {
@@ -90,7 +91,7 @@ public:
     rtp_relay& operator=(rtp_relay&&) noexcept = default;
     ~rtp_relay() {
         if (!s_) return;
-        // what is still open (the io_context no longer runs, see the class comment)
+        // what is still open or closing (the io_context no longer runs, see the class comment)
         while (s_->calls) destroy(s_->calls);
     }
 
@@ -139,6 +140,8 @@ public:
             if (now - last >= limit) return {b2bua::b2bua_errc::media_timeout, std::nullopt};
             if (!next || last + limit < *next) next = last + limit;
         }
+        // a stream resumed or added by a later offer/answer is looked at within one timeout
+        if (auto horizon = now + cfg.timeout; !next || horizon < *next) next = horizon;
         return {{}, next};
     }
 
@@ -146,17 +149,11 @@ public:
 
     void close(session& s) noexcept {
         if (!s.p) return;
-        call_media* cm = s.p;
-        s.p = nullptr;
-        if (cm->prev)
-            cm->prev->next = cm->next;
-        else
-            s_->calls = cm->next;
-        if (cm->next) cm->next->prev = cm->prev;
-        cm->prev = cm->next = nullptr;
+        call_media* cm = std::exchange(s.p, nullptr);
         cm->closed = true;
-        cm->core.release_all();
-        if (cm->waits == 0) delete cm; // else the last handler to complete deletes it
+        cm->core.release_all(); // closes the sockets: their waits complete (aborted)
+        // the last handler to complete deletes it; until then it stays listed (for ~rtp_relay)
+        if (cm->waits == 0) destroy(cm);
     }
 
     const counters& totals() const noexcept { return s_->totals; }
@@ -169,14 +166,14 @@ private:
 
     struct shared {
         shared(asio::any_io_executor e, rtp_relay_config c)
-            : ex(std::move(e)), cfg(std::move(c)),
-              pool(cfg.port_min, cfg.port_max, std::random_device{}()), session_ids(std::random_device{}()) {}
+            : ex(std::move(e)), cfg(std::move(c)), pool(cfg.port_min, cfg.port_max, std::random_device{}()),
+              session_ids(std::random_device{}()) {}
         asio::any_io_executor ex;
         rtp_relay_config cfg;
         rtp::port_pool pool;
         std::mt19937_64 session_ids;
         counters totals;
-        call_media* calls = nullptr; // every open call (an intrusive list)
+        call_media* calls = nullptr; // every call open or closing (an intrusive list)
     };
 
     // Our two sockets facing one leg of one m= line.
@@ -288,6 +285,7 @@ private:
         }
     };
 
+    // Unlists and frees a call's media (its sockets closed first).
     static void destroy(call_media* cm) noexcept {
         shared* sh = cm->s;
         if (cm->prev)
@@ -321,7 +319,7 @@ private:
         pp.waiting[k] = false;
         --cm->waits;
         if (cm->closed) {
-            if (cm->waits == 0) delete cm;
+            if (cm->waits == 0) destroy(cm);
             return;
         }
         if (ec || pp.retired) return;
@@ -354,7 +352,8 @@ private:
             for (std::size_t i = 0; i < n; ++i) {
                 rtp::bytes p(b.data[i].data(), b.in[i].msg_len);
                 udp::endpoint from;
-                std::memcpy(from.data(), &b.from[i], std::min<std::size_t>(b.in[i].msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
+                std::memcpy(from.data(), &b.from[i],
+                            std::min<std::size_t>(b.in[i].msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
                 const udp::endpoint* to = nullptr;
                 int to_fd = decide(cm, st, pp, k, p, from, to);
                 if (to_fd < 0) continue;
@@ -381,8 +380,8 @@ private:
 
     // What becomes of one packet from leg `pp.side`'s phone: the socket to send it from (its
     // destination in `to`), or -1 (dropped and counted, or nowhere to go yet).
-    static int decide(call_media& cm, stream& st, port_pair& pp, std::size_t k, rtp::bytes p, const udp::endpoint& from,
-                      const udp::endpoint*& to) {
+    static int decide(call_media& cm, stream& st, port_pair& pp, std::size_t k, rtp::bytes p,
+                      const udp::endpoint& from, const udp::endpoint*& to) {
         shared& sh = *cm.s;
         std::size_t x = pp.side;
         leg_media& me = st.legs[x];

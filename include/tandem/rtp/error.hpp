@@ -39,7 +39,9 @@ TANDEM_DECL const std::error_category& rtp_category() noexcept {
 }
 
 /// Makes `rtp_errc` usable as `std::error_code` (found by ADL).
-TANDEM_DECL std::error_code make_error_code(rtp_errc e) noexcept { return {static_cast<int>(e), rtp_category()}; }
+TANDEM_DECL std::error_code make_error_code(rtp_errc e) noexcept {
+    return {static_cast<int>(e), rtp_category()};
+}
 
 } // namespace tandem
 
