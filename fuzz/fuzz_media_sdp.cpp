@@ -1,0 +1,75 @@
+// libFuzzer target: bytes as the SDP offers and answers of one relayed call (bodies separated
+// by a line "--", each prefixed with the leg it comes from). Whatever the relay accepts must
+// come out as SDP that parses, shows only our addresses, and keeps its ports; ports are
+// bounded by m= lines, and every one comes back when the call ends.
+
+#include <tandem/media/relay_session.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace media = tandem::media;
+namespace sdp = tandem::sdp;
+
+namespace {
+
+struct ports final : media::port_source {
+    std::uint16_t next = 30000;
+    std::map<std::pair<std::size_t, std::size_t>, std::uint16_t> held;
+    std::optional<std::uint16_t> acquire(std::size_t stream, std::size_t side, bool) override {
+        if (held.size() >= 256 || held.count({stream, side})) std::abort(); // one pair per (line, leg)
+        next = static_cast<std::uint16_t>(next + 2);
+        held[{stream, side}] = next;
+        return next;
+    }
+    void release(std::size_t stream, std::size_t side) noexcept override {
+        if (!held.erase({stream, side})) std::abort(); // released twice
+    }
+};
+
+const media::relay_addresses ours{"203.0.113.5", "2001:db8::5"};
+
+void check(const tandem::result<std::string>& out, const ports& p, std::size_t to) {
+    if (!out) return;
+    auto sd = sdp::parse(*out);
+    if (!sd) std::abort(); // what we write, we must read
+    if (!sd->connection || (sd->connection->address != ours.ipv4 && sd->connection->address != ours.ipv6))
+        std::abort();
+    for (std::size_t i = 0; i < sd->media.size(); ++i) {
+        const auto& m = sd->media[i];
+        if (!m.connections.empty()) std::abort();
+        if (m.port == 0) continue;
+        auto it = p.held.find({i, to});
+        if (it == p.held.end() || it->second != m.port) std::abort(); // the port facing that leg
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string_view in(reinterpret_cast<const char*>(data), size);
+    ports p;
+    {
+        media::relay_session s(p, ours, {false, (size & 1) != 0}, 7);
+        bool offer = true;
+        while (!in.empty()) {
+            std::size_t cut = in.find("\n--\n");
+            std::string_view body = in.substr(0, cut);
+            in = cut == std::string_view::npos ? std::string_view{} : in.substr(cut + 4);
+            if (body.empty()) continue;
+            std::size_t from = (body[0] & 1) ? 1 : 0;
+            body.remove_prefix(1);
+            auto out = offer ? s.offer(from, body) : s.answer(from, body);
+            check(out, p, 1 - from);
+            if (out) offer = !offer;
+        }
+        s.release_all();
+    }
+    if (!p.held.empty()) std::abort(); // a port never released
+    return 0;
+}
