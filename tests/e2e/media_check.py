@@ -14,8 +14,9 @@
       self-check of the detectors: exit 0 only if the direct RTP between the phones and the
       injected packets reaching phone A ARE detected, and every other check passes.
 
-Phone A calls, phone B answers; A sends a 1000 Hz tone, B 600 Hz; both record with baresip's
-sndfile module (dump-*-dec.wav is what the phone decoded). Everything runs on 127.0.0.1.
+Phone A calls, phone B answers; A sends a 1000 Hz tone, B 600 Hz; both record what they decode
+into *-dec.wav in their --rec-* folder: dump-<time>-dec.wav from baresip's sndfile module,
+linphone-dec.wav from linphonec's `record`. Everything runs on 127.0.0.1.
 """
 
 import argparse
@@ -90,8 +91,8 @@ def tone_seconds(samples, rate, freq):
 
 
 def recording_tone(folder, freq):
-    """(seconds of freq, seconds recorded, file names) over the dump-*-dec.wav files in folder."""
-    files = sorted(glob.glob(f"{folder}/dump-*-dec.wav"))
+    """(seconds of freq, seconds recorded, file names) over the *-dec.wav files in folder."""
+    files = sorted(glob.glob(f"{folder}/*-dec.wav"))
     tone = total = 0.0
     for f in files:
         samples, rate = wav_samples(f)
@@ -365,7 +366,7 @@ def cmd_check(args):
         return finish(report, args)
     a_rtp = {s.port for _, s in from_a}
     b_rtp = {s.port for _, s in from_b}
-    a_ports = a_rtp | {p + 1 for p in a_rtp}  # RTP and RTCP (baresip 1.0 does not multiplex them)
+    a_ports = a_rtp | {p + 1 for p in a_rtp}  # RTP and RTCP (baresip 1.0, linphone 5.1: not multiplexed)
     b_ports = b_rtp | {p + 1 for p in b_rtp}
     call_id = from_a[0][0].header("Call-ID")
     a_invites = [(m, s) for m, s in from_a if m.is_request and m.method == "INVITE"]
@@ -416,7 +417,8 @@ def cmd_check(args):
 
     # Audio as the phones decoded it. baresip 1.0 stops its -dec.wav at the first re-INVITE that is
     # not sendrecv (audio_decoder_set flushes the decode filters and does not set them up again),
-    # so the recordings cover the call up to the hold: the injection is in them, the resume is not.
+    # so its recordings cover the call up to the hold: the injection is in them, the resume is not.
+    # (linphone's covers the whole call, the hold's silence left out.)
     first_to_b = next((d.t for d, h in rtp if d.dport in b_rtp), None)
     before_inject = (inject_t - first_to_b) if inject_t and first_to_b else 0.0
     tone, total, files = recording_tone(args.rec_a, TONE_B)
@@ -442,15 +444,21 @@ def cmd_check(args):
             report.check("media_stats", False, f"no 'media stats call={call_id} ...' line in the b2bua's log")
         else:
             s = {k: int(v) for k, v in stats[-1].items() if v.isdigit()}
-            pcap_a = sum(1 for d in datagrams if d.sport in a_ports and d.dport not in b_ports)
+            from_a_media = [d for d in datagrams if d.sport in a_ports and d.dport not in b_ports]
+            pcap_a = len(from_a_media)
             pcap_b = sum(1 for d in datagrams if d.sport in b_ports and d.dport not in a_ports)
+            # linphone sends STUN binding requests on its RTP and RTCP ports (no ICE): the relay
+            # passes those on the RTP port and drops those on the RTCP port (a_dropped)
+            stun_a = [d for d in from_a_media if d.payload and d.payload[0] <= 3]
+            stun_a_rtcp = sum(1 for d in stun_a if d.sport not in a_rtp)
             report.check("media_stats",
                          s.get("a_packets", 0) > 0 and s.get("b_packets", 0) > 0
                          and s.get("b_dropped", 0) >= INJECT_RTP + INJECT_GARBAGE,
                          f"a_packets={s.get('a_packets')} a_dropped={s.get('a_dropped')} "
                          f"b_packets={s.get('b_packets')} b_dropped={s.get('b_dropped')} "
                          f"(needs >= {INJECT_RTP + INJECT_GARBAGE}); the capture has "
-                         f"{pcap_a} datagrams from phone A's media ports, {pcap_b} from phone B's")
+                         f"{pcap_a} datagrams from phone A's media ports ({len(stun_a)} STUN, "
+                         f"{stun_a_rtcp} of them from its RTCP port), {pcap_b} from phone B's")
     return finish(report, args)
 
 
