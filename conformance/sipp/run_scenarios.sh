@@ -62,6 +62,9 @@ settings() {
         refer_local) calls=1 b2bua_flags=(--transfers local) uas_flags=(-m 2) ;;
         # nobody sends RTP: the relay ends each call after 2 s without media
         media_timeout) b2bua_flags=(--media relay --media-timeout 2) ;;
+        # SDP through the relay, which shows its own address (not SIPp's 127.0.0.1, which the
+        # scenarios check); nobody sends RTP, so no media timeout
+        video_add_remove) b2bua_flags=(--media relay --media-address 127.0.0.2 --media-timeout 0) ;;
     esac
 }
 
