@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view in(reinterpret_cast<const char*>(data), size);
     ports p;
     {
-        media::relay_session s(p, ours, {false, (size & 1) != 0}, 7);
+        media::relay_session s(p, ours, {false, (size & 1) != 0}, {7, 11});
         bool offer = true;
         while (!in.empty()) {
             std::size_t cut = in.find("\n--\n");

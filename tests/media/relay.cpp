@@ -71,7 +71,7 @@ bool has(const std::vector<sdp::attribute>& attrs, std::string_view name) {
 
 TEST_CASE("each leg gets our address and ports, never the other phone's, and no ICE", "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, 1000);
+    media::relay_session s(ports, ours, {false, false}, {1000, 2000});
     auto to_b = parsed(s.offer(0, offer_a));
     REQUIRE(to_b.connection);
     CHECK(to_b.connection->address == "203.0.113.5");
@@ -110,7 +110,7 @@ TEST_CASE("each leg gets our address and ports, never the other phone's, and no 
 TEST_CASE("re-INVITEs keep each m= line's ports; o= goes up only when what a leg gets changes",
           "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, 1000);
+    media::relay_session s(ports, ours, {false, false}, {1000, 2000});
     auto first_b = parsed(s.offer(0, offer_a));
     auto first_a = parsed(s.answer(1, answer_b));
     auto held = ports.held;
@@ -171,7 +171,7 @@ TEST_CASE("re-INVITEs keep each m= line's ports; o= goes up only when what a leg
 
 TEST_CASE("SDP the relay cannot carry is refused, never passed on", "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, 1);
+    media::relay_session s(ports, ours, {false, false}, {1, 2});
     SECTION("a host name where an address belongs") {
         std::string named = offer_a;
         named.replace(named.find("c=IN IP4 192.0.2.10"), 19, "c=IN IP4 phone.example.com");
@@ -198,7 +198,7 @@ TEST_CASE("SDP the relay cannot carry is refused, never passed on", "[media][sdp
 
 TEST_CASE("IPv4 on one leg and IPv6 on the other", "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, 1);
+    media::relay_session s(ports, ours, {false, false}, {1, 2});
     s.prefer_ipv6(1, true);
     auto to_b = parsed(s.offer(0, offer_a));
     CHECK(to_b.connection->addrtype == "IP6");
@@ -216,7 +216,7 @@ TEST_CASE("no port leaks after 10 000 calls", "[media][sdp]") {
     counting_ports ports;
     ports.limit = 4;
     for (int i = 0; i < 10000; ++i) {
-        media::relay_session s(ports, ours, {false, false}, std::uint64_t(i));
+        media::relay_session s(ports, ours, {false, false}, {std::uint64_t(i), 7});
         REQUIRE(s.offer(0, offer_a));
         REQUIRE(s.answer(1, answer_b));
         s.release_all();
@@ -224,8 +224,8 @@ TEST_CASE("no port leaks after 10 000 calls", "[media][sdp]") {
     CHECK(ports.held.empty());
 }
 
-TEST_CASE("port pairs: even RTP, odd RTCP, round-robin, exhaustion is an answer", "[media][ports]") {
-    rtp::port_pool pool(30001, 30010, 0); // pairs 30002, 30004, 30006, 30008
+TEST_CASE("port pairs: even RTP, odd RTCP, in random strides, exhaustion is an answer", "[media][ports]") {
+    rtp::port_pool pool(30001, 30010, 12345); // pairs 30002, 30004, 30006, 30008
     CHECK(pool.capacity() == 4);
     std::set<std::uint16_t> got;
     for (int i = 0; i < 4; ++i) {
@@ -240,7 +240,19 @@ TEST_CASE("port pairs: even RTP, odd RTCP, round-robin, exhaustion is an answer"
     pool.release(30004); // twice: ignored
     pool.release(30005); // not a pair's RTP port: ignored
     CHECK(pool.in_use() == 3);
-    CHECK(pool.allocate() == std::optional<std::uint16_t>(30004));
+    CHECK(pool.allocate() == std::optional<std::uint16_t>(30004)); // the one free pair
+
+    // strides: the next port is not the one after the last
+    rtp::port_pool big(30000, 39999, 99);
+    int sequential = 0;
+    auto last = big.allocate();
+    for (int i = 0; i < 200; ++i) {
+        auto p = big.allocate();
+        REQUIRE(p);
+        if (*p == *last + 2) ++sequential;
+        last = p;
+    }
+    CHECK(sequential < 40);
 }
 
 TEST_CASE("latching: learned from media only, the SDP's address preferred, then locked", "[media][latch]") {

@@ -147,9 +147,11 @@ struct relay_addresses {
  */
 class relay_session {
 public:
+    /// `session_ids`: the o= sess-id of each leg (unrelated numbers, so that the two legs cannot
+    /// be linked by them).
     relay_session(port_source& ports, const relay_addresses& addrs, std::array<bool, 2> first_ipv6,
-                  std::uint64_t session_id)
-        : ports_(ports), addrs_(addrs), first_ipv6_(first_ipv6), session_id_(session_id) {}
+                  std::array<std::uint64_t, 2> session_ids)
+        : ports_(ports), addrs_(addrs), first_ipv6_(first_ipv6), session_ids_(session_ids) {}
     relay_session(const relay_session&) = delete;
     relay_session& operator=(const relay_session&) = delete;
 
@@ -336,7 +338,7 @@ private:
         std::erase_if(sd.attributes, [](const sdp::attribute& a) { return ice(a.name); });
         sdp::origin& o = sd.origin;
         o = sdp::origin{};
-        o.sess_id = std::to_string(session_id_ + std::uint64_t(to));
+        o.sess_id = std::to_string(session_ids_[to]);
         o.addrtype = c.addrtype;
         o.unicast_address = addr;
         o.sess_version = version_[to];
@@ -352,7 +354,7 @@ private:
     port_source& ports_;
     const relay_addresses& addrs_;
     std::array<bool, 2> first_ipv6_;
-    std::uint64_t session_id_;
+    std::array<std::uint64_t, 2> session_ids_;
     std::vector<stream> streams_;
     static constexpr std::size_t nobody = 2;
     std::size_t offer_from_ = nobody; // the leg whose offer waits for its answer

@@ -191,7 +191,8 @@ private:
 
     struct call_media final : port_source {
         call_media(shared& sh, std::array<bool, 2> first, bool fixed)
-            : s(&sh), core(*this, sh.cfg.addresses, first, sh.session_ids() >> 2), fixed_b(fixed) {}
+            : s(&sh), core(*this, sh.cfg.addresses, first, {sh.session_ids() >> 2, sh.session_ids() >> 2}),
+              fixed_b(fixed) {}
         call_media(const call_media&) = delete;
         call_media& operator=(const call_media&) = delete;
         ~call_media() = default;
@@ -421,8 +422,13 @@ private:
         case rtp::packet_kind::stun:
         case rtp::packet_kind::dtls:
         case rtp::packet_kind::zrtp:
-            // passes untouched, from the phone's learned (or announced) address only
-            if (k != 0 || (from != me.rtp.source() && from != me.rtp.expected())) return drop();
+            // passes untouched, on the same component (a DTLS handshake per port when RTCP is
+            // not muxed); it may teach the source (DTLS or ZRTP comes before any RTP), but only
+            // from the address the phone's SDP gave
+            if (!(k == 0 ? me.rtp : me.rtcp)
+                     .accept(from, from.address() == me.rtp.expected().address(), sh.cfg.lock_after))
+                return drop();
+            rtcp_out = k == 1 && !peer.mux;
             break;
         default: return drop();
         }
