@@ -366,7 +366,7 @@ public:
                 auto due = std::uint64_t((now - t0) * rate);
                 std::uint64_t n = std::min<std::uint64_t>(due - std::min(due, sent), 1024);
                 if (n) {
-                    send_packets(sent, n, streams, now >= meas_start);
+                    send_packets(sent, n, streams);
                     sent += n;
                 }
             } else if (phase == measuring) {
@@ -443,6 +443,8 @@ private:
         // the send time, as late as possible: just before the batch goes
         const std::int64_t ts = now_ns(CLOCK_REALTIME);
         for (int i = 0; i < b.n; ++i) std::memcpy(&b.bufs[std::size_t(i)][28], &ts, sizeof ts);
+        // offered in the window: by the same clock the receiver judges packets by
+        if (ts >= win_start_rt_ && ts < win_end_rt_) sent_in_window_ += unsigned(b.n);
         int done = 0;
         for (int tries = 0; done < b.n && tries < 8; ++tries) {
             int s = ::sendmmsg(fd, b.msgs.data() + done, unsigned(b.n - done), 0);
@@ -457,7 +459,7 @@ private:
         b.n = 0;
     }
 
-    void send_packets(std::uint64_t first, std::uint64_t n, std::uint64_t streams, bool in_window) {
+    void send_packets(std::uint64_t first, std::uint64_t n, std::uint64_t streams) {
         const int k = o_.sockets;
         for (std::uint64_t j = first; j < first + n; ++j) {
             auto s = std::uint32_t(j % streams);
@@ -480,7 +482,6 @@ private:
         }
         for (int idx = 0; idx < 2 * k; ++idx)
             if (out_[std::size_t(idx)].n) flush(idx);
-        if (in_window) sent_in_window_ += n;
     }
 
     void receive(double timeout_s) {
