@@ -459,6 +459,10 @@ TEST_CASE("rtp_relay carries RTP and RTCP both ways and refuses strangers", "[me
     relay.close(*s);
     settle(io);
     CHECK(relay.ports_in_use() == 0);
+    // an idle relay keeps no work in the io_context: a B2BUA that stopped can return from run()
+    io.restart();
+    io.run_for(2s);
+    CHECK(io.stopped());
 }
 
 TEST_CASE("rtp_relay: hold stretches the media timeout; media options of another type are refused",
@@ -485,4 +489,27 @@ TEST_CASE("rtp_relay: hold stretches the media timeout; media options of another
     CHECK(relay.check(*s, now + 3601s).end == b2b::b2bua_errc::media_timeout);
     relay.close(*s);
     CHECK(relay.ports_in_use() == 0);
+}
+
+TEST_CASE("rtp_relay: a used-up port range refuses the offer, and the ports come back", "[media][relay]") {
+    asio::io_context io;
+    media::rtp_relay_config cfg;
+    cfg.port_min = 43000;
+    cfg.port_max = 43003; // two pairs: one call's worth
+    media::rtp_relay relay(io.get_executor(), cfg);
+    auto first = relay.open(b2b::media_context{});
+    REQUIRE(first);
+    REQUIRE(relay.offer(*first, b2b::leg::a, phone_sdp(50000)));
+    auto second = relay.open(b2b::media_context{});
+    REQUIRE(second);
+    auto refused = relay.offer(*second, b2b::leg::a, phone_sdp(50010));
+    REQUIRE_FALSE(refused); // the call answers this offer 488: never a crash, never the SDP as it came
+    CHECK(refused.error() == tandem::media_errc::no_ports);
+    relay.close(*second);
+    relay.close(*first);
+    CHECK(relay.ports_in_use() == 0);
+    auto third = relay.open(b2b::media_context{});
+    REQUIRE(third);
+    CHECK(relay.offer(*third, b2b::leg::a, phone_sdp(50020)));
+    relay.close(*third);
 }

@@ -12,8 +12,11 @@
 
 #include <asio.hpp>
 
+#include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <any>
 #include <array>
@@ -57,11 +60,14 @@ struct rtp_relay_config {
  *   everything else is dropped and counted.
  * - What crosses: RTP and RTCP untouched (any payload: DTMF, video), RTCP between a leg that
  *   muxes and one that does not; STUN, DTLS and ZRTP from the learned source too, untouched.
- * - The forwarding path allocates nothing: it drains each socket with recvmmsg and sends
- *   with sendmmsg, from fixed buffers.
+ * - The forwarding path allocates nothing and pays Asio once per wakeup, not per socket: the
+ *   media sockets are plain descriptors in an epoll set of the relay's own, whose descriptor
+ *   Asio waits on; each ready socket is drained with recvmmsg and its packets leave with
+ *   sendmmsg, from fixed buffers.
  *
  * One `io_context` thread runs it (the one of the B2BUA); for more cores, run one relay per
- * thread. It must outlive the handlers it started (stop or destroy the io_context first).
+ * thread and give each its share of the calls. It must outlive the handlers it started (stop
+ * or destroy the io_context first).
  */
 class rtp_relay {
     struct call_media;
@@ -91,7 +97,7 @@ public:
     rtp_relay& operator=(rtp_relay&&) noexcept = default;
     ~rtp_relay() {
         if (!s_) return;
-        // what is still open or closing (the io_context no longer runs, see the class comment)
+        // what is still open
         while (s_->calls) destroy(s_->calls);
     }
 
@@ -114,14 +120,11 @@ public:
     result<std::string> offer(session& s, b2bua::leg from, std::string_view sdp) {
         std::size_t f = from == b2bua::leg::b ? 1 : 0;
         if (f == 0 && !s.p->fixed_b) s.p->follow_a(sdp);
-        auto r = s.p->core.offer(f, sdp);
-        s.p->start_waits();
-        return r;
+        return s.p->core.offer(f, sdp);
     }
     result<std::string> answer(session& s, b2bua::leg from, std::string_view sdp) {
         auto r = s.p->core.answer(from == b2bua::leg::b ? 1 : 0, sdp);
         if (r) s.p->answered_at = std::chrono::steady_clock::now();
-        s.p->start_waits();
         return r;
     }
 
@@ -149,11 +152,7 @@ public:
 
     void close(session& s) noexcept {
         if (!s.p) return;
-        call_media* cm = std::exchange(s.p, nullptr);
-        cm->closed = true;
-        cm->core.release_all(); // closes the sockets: their waits complete (aborted)
-        // the last handler to complete deletes it; until then it stays listed (for ~rtp_relay)
-        if (cm->waits == 0) destroy(cm);
+        destroy(std::exchange(s.p, nullptr)); // its sockets leave the epoll set as they close
     }
 
     const counters& totals() const noexcept { return s_->totals; }
@@ -164,29 +163,61 @@ private:
     using udp = asio::ip::udp;
     using time_point = std::chrono::steady_clock::time_point;
 
+    struct port_pair;
+
+    // One socket of ours: what its epoll event points to.
+    struct slot {
+        port_pair* pair = nullptr;
+        std::size_t k = 0; // 0 RTP, 1 RTCP
+        int fd = -1;
+    };
+
     struct shared {
         shared(asio::any_io_executor e, rtp_relay_config c)
             : ex(std::move(e)), cfg(std::move(c)), pool(cfg.port_min, cfg.port_max, std::random_device{}()),
-              session_ids(std::random_device{}()) {}
+              session_ids(std::random_device{}()), ready(ex, ::epoll_create1(EPOLL_CLOEXEC)) {}
+        ~shared() {
+            std::error_code ec;
+            ready.close(ec);
+        }
         asio::any_io_executor ex;
         rtp_relay_config cfg;
         rtp::port_pool pool;
         std::mt19937_64 session_ids;
         counters totals;
-        call_media* calls = nullptr; // every call open or closing (an intrusive list)
+        call_media* calls = nullptr; // every open call (an intrusive list)
+        // the epoll set of every media socket; Asio waits on its descriptor
+        asio::posix::stream_descriptor ready;
+        bool waiting = false;
+
+        int epfd() { return ready.native_handle(); }
+        void wait() {
+            if (waiting || !ready.is_open()) return;
+            waiting = true;
+            ready.async_wait(asio::posix::stream_descriptor::wait_read,
+                             [this](const std::error_code& ec) { on_ready(*this, ec); });
+        }
     };
 
     // Our two sockets facing one leg of one m= line.
     struct port_pair {
-        port_pair(call_media& o, std::size_t s, std::size_t l, asio::any_io_executor ex)
-            : owner(&o), stream(s), side(l), sockets{udp::socket(ex), udp::socket(ex)} {}
+        port_pair(call_media& o, std::size_t s, std::size_t l) : owner(&o), stream(s), side(l) {
+            for (std::size_t k = 0; k < 2; ++k) slots[k] = slot{this, k, -1};
+        }
+        port_pair(const port_pair&) = delete;
+        port_pair& operator=(const port_pair&) = delete;
+        ~port_pair() {
+            for (auto& sl : slots)
+                if (sl.fd >= 0) {
+                    ::epoll_ctl(owner->s->epfd(), EPOLL_CTL_DEL, sl.fd, nullptr);
+                    ::close(sl.fd);
+                }
+        }
         call_media* owner;
         std::size_t stream;
         std::size_t side;
         std::uint16_t port = 0;
-        std::array<udp::socket, 2> sockets; // [0] RTP, [1] RTCP
-        std::array<bool, 2> waiting{false, false};
-        bool retired = false;
+        std::array<slot, 2> slots; // [0] RTP, [1] RTCP
     };
 
     struct call_media final : port_source {
@@ -202,11 +233,7 @@ private:
         bool fixed_b;
         call_media* prev = nullptr;
         call_media* next = nullptr;
-        bool closed = false;
-        int waits = 0; // async_waits in flight
-        // per m= line and leg: the sockets (retired ones wait here for their handlers)
-        std::vector<std::array<std::unique_ptr<port_pair>, 2>> io;
-        std::vector<std::unique_ptr<port_pair>> retired;
+        std::vector<std::array<std::unique_ptr<port_pair>, 2>> io; // per m= line and leg
         std::vector<time_point> rx; // per m= line: the last packet from either phone
         time_point answered_at{};
         b2bua::media_stats figures;
@@ -225,6 +252,7 @@ private:
                     return;
                 }
         }
+
         std::optional<std::uint16_t> acquire(std::size_t stream, std::size_t side, bool ipv6) override {
             if (io.size() <= stream) {
                 io.resize(stream + 1);
@@ -233,25 +261,28 @@ private:
             std::error_code ec;
             auto addr = asio::ip::make_address(ipv6 ? s->cfg.addresses.ipv6 : s->cfg.addresses.ipv4, ec);
             if (ec) return std::nullopt;
-            // a few tries: another program may hold ports of our range
+            // a few tries: another program may hold ports of our range (those stay marked
+            // taken until the round comes back to them)
             for (int attempt = 0; attempt < 16; ++attempt) {
                 auto port = s->pool.allocate();
                 if (!port) return std::nullopt;
-                auto pp = std::make_unique<port_pair>(*this, stream, side, s->ex);
+                auto pp = std::make_unique<port_pair>(*this, stream, side);
                 pp->port = *port;
                 bool ok = true;
-                for (std::size_t k = 0; k < 2 && ok; ++k) {
-                    auto& sock = pp->sockets[k];
-                    sock.open(addr.is_v6() ? udp::v6() : udp::v4(), ec);
-                    if (!ec) sock.bind(udp::endpoint(addr, static_cast<std::uint16_t>(*port + k)), ec);
-                    if (!ec) sock.non_blocking(true, ec);
-                    ok = !ec;
+                for (auto& sl : pp->slots) {
+                    udp::endpoint local(addr, static_cast<std::uint16_t>(*port + sl.k));
+                    sl.fd = ::socket(local.protocol().family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                    epoll_event ev{};
+                    ev.events = EPOLLIN;
+                    ev.data.ptr = &sl;
+                    ok = sl.fd >= 0 &&
+                         ::bind(sl.fd, local.data(), static_cast<socklen_t>(local.size())) == 0 &&
+                         ::epoll_ctl(s->epfd(), EPOLL_CTL_ADD, sl.fd, &ev) == 0;
+                    if (!ok) break;
                 }
-                if (!ok) {
-                    // leave that pair marked taken until the round comes back to it
-                    continue;
-                }
+                if (!ok) continue; // (the destructor closes what was opened)
                 io[stream][side] = std::move(pp);
+                s->wait();
                 return *port;
             }
             return std::nullopt;
@@ -259,30 +290,8 @@ private:
 
         void release(std::size_t stream, std::size_t side) noexcept override {
             if (stream >= io.size() || !io[stream][side]) return;
-            auto pp = std::move(io[stream][side]);
-            s->pool.release(pp->port);
-            std::error_code ec;
-            for (auto& sock : pp->sockets) sock.close(ec);
-            if (pp->waiting[0] || pp->waiting[1]) {
-                pp->retired = true;
-                retired.push_back(std::move(pp));
-            }
-        }
-
-        // Every socket waits for its next packet.
-        void start_waits() {
-            for (auto& pair : io)
-                for (auto& pp : pair)
-                    if (pp)
-                        for (std::size_t k = 0; k < 2; ++k)
-                            if (!pp->waiting[k] && pp->sockets[k].is_open()) arm(*pp, k);
-        }
-        void arm(port_pair& pp, std::size_t k) {
-            pp.waiting[k] = true;
-            ++waits;
-            port_pair* p = &pp;
-            pp.sockets[k].async_wait(udp::socket::wait_read,
-                                     [p, k](const std::error_code& ec) { on_readable(*p, k, ec); });
+            s->pool.release(io[stream][side]->port);
+            io[stream][side].reset(); // closed, out of the epoll set: no event of it is pending
         }
     };
 
@@ -296,16 +305,31 @@ private:
         if (cm->next) cm->next->prev = cm->prev;
         cm->core.release_all();
         delete cm;
+        if (!sh->calls && sh->waiting) {
+            std::error_code ec;
+            sh->ready.cancel(ec); // nothing left to wait for
+        }
     }
 
     // Fixed buffers of the forwarding path (one set per thread).
     static constexpr std::size_t batch = 32;
     static constexpr std::size_t max_datagram = 2048;
     struct buffers {
+        buffers() {
+            for (std::size_t i = 0; i < batch; ++i) {
+                in_iov[i] = {data[i].data(), max_datagram};
+                in[i].msg_hdr = {};
+                in[i].msg_hdr.msg_iov = &in_iov[i];
+                in[i].msg_hdr.msg_iovlen = 1;
+                in[i].msg_hdr.msg_name = &from[i];
+                in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+            }
+        }
         std::array<std::array<std::uint8_t, max_datagram>, batch> data;
         std::array<mmsghdr, batch> in;
         std::array<iovec, batch> in_iov;
         std::array<sockaddr_storage, batch> from;
+        std::size_t used = 0; // entries of `in` the last recvmmsg filled
         std::array<mmsghdr, batch> out;
         std::array<iovec, batch> out_iov;
         std::array<int, batch> out_fd;
@@ -315,38 +339,45 @@ private:
         return b;
     }
 
-    static void on_readable(port_pair& pp, std::size_t k, const std::error_code& ec) {
-        call_media* cm = pp.owner;
-        pp.waiting[k] = false;
-        --cm->waits;
-        if (cm->closed) {
-            if (cm->waits == 0) destroy(cm);
+    // Sockets are ready: each is drained (epoll is level-triggered: one not drained to the end
+    // is ready again at the next round).
+    static void on_ready(shared& sh, const std::error_code& ec) {
+        sh.waiting = false;
+        if (ec) {
+            // the last call closed (an idle relay keeps no work in the io_context) or the relay
+            // is going away; a call opened since waits again
+            if (sh.calls && sh.ready.is_open()) sh.wait();
             return;
         }
-        if (ec || pp.retired) return;
-        drain(pp, k);
-        if (!pp.retired && pp.sockets[k].is_open()) cm->arm(pp, k);
+        std::array<epoll_event, 64> events;
+        for (int rounds = 0; rounds < 4; ++rounds) {
+            int n = ::epoll_wait(sh.epfd(), events.data(), static_cast<int>(events.size()), 0);
+            if (n <= 0) break;
+            auto now = std::chrono::steady_clock::now();
+            // events of one round are all processed before any socket can close (closing
+            // happens on offers, answers and hang-ups, never in here)
+            for (int i = 0; i < n; ++i) {
+                auto* sl = static_cast<slot*>(events[static_cast<std::size_t>(i)].data.ptr);
+                drain(*sl->pair, sl->k, now);
+            }
+            if (n < static_cast<int>(events.size())) break;
+        }
+        if (sh.calls) sh.wait();
     }
 
     // Reads what the socket has, decides each packet, sends the accepted ones on.
-    static void drain(port_pair& pp, std::size_t k) {
+    static void drain(port_pair& pp, std::size_t k, time_point now) {
         call_media& cm = *pp.owner;
         shared& sh = *cm.s;
         buffers& b = bufs();
-        int fd = pp.sockets[k].native_handle();
-        auto now = std::chrono::steady_clock::now();
+        int fd = pp.slots[k].fd;
         for (int rounds = 0; rounds < 8; ++rounds) {
-            for (std::size_t i = 0; i < batch; ++i) {
-                b.in_iov[i] = {b.data[i].data(), max_datagram};
-                b.in[i].msg_hdr = {};
-                b.in[i].msg_hdr.msg_iov = &b.in_iov[i];
-                b.in[i].msg_hdr.msg_iovlen = 1;
-                b.in[i].msg_hdr.msg_name = &b.from[i];
-                b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-            }
+            // what the last call changed goes back (the rest was set once)
+            for (std::size_t i = 0; i < b.used; ++i) b.in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
             int got = ::recvmmsg(fd, b.in.data(), batch, MSG_DONTWAIT, nullptr);
             if (got <= 0) return;
             auto n = static_cast<std::size_t>(got);
+            b.used = n;
             std::size_t out = 0;
             stream& st = cm.core.streams()[pp.stream];
             cm.rx[pp.stream] = now;
@@ -438,7 +469,7 @@ private:
         port_pair& out = *cm.io[pp.stream][1 - x];
         to = rtcp_out ? &peer.rtcp.destination() : &peer.rtp.destination();
         if (to->port() == 0 || to->address().is_unspecified()) return ++sh.totals.unsent, -1;
-        return out.sockets[rtcp_out ? 1 : 0].native_handle();
+        return out.slots[rtcp_out ? 1 : 0].fd;
     }
 
     std::unique_ptr<shared> s_;
