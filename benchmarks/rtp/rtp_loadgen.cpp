@@ -20,7 +20,8 @@
 //   step=N active_calls streams planned_pps offered_pps delivered_pps loss_pct
 //   p50_us p99_us p999_us max_us relay_cpu_pct gen_cpu_pct gen_drops misrouted cpuN_busy_pct...
 // offered_pps: packets sent in the measured window per second; delivered_pps: packets received
-// (kernel time) in it per second; loss_pct: packets sent in the window that never arrived;
+// (kernel time) in it per second, including packets of an earlier step the relay had queued;
+// loss_pct: packets sent in the window that never arrived;
 // relay_cpu_pct: user+system of --relay-pid (all its threads) over the window; gen_cpu_pct:
 // this process; gen_drops: datagrams our own sockets dropped (SO_RXQ_OVFL; should be 0);
 // cpuN_busy_pct: each CPU's non-idle time (/proc/stat), softirq work included.
@@ -532,16 +533,19 @@ private:
         if (m.msg_len != packet_size) return;
         std::uint32_t hdr[4];
         std::memcpy(hdr, p + 12, sizeof hdr);
-        if (hdr[0] != magic || hdr[1] != current_step_) return;
+        if (hdr[0] != magic) return;
         // A->B streams (even) must arrive on B sockets (side 1), B->A streams on A sockets
         if (int(hdr[2] % 2) == side) {
             ++misrouted_;
             return;
         }
+        if (rx == 0) rx = now_ns(CLOCK_REALTIME);
+        // throughput: every packet that comes out in the window, also one an earlier step
+        // left queued in the relay (forwarding it was work the relay did in the window)
+        if (rx >= win_start_rt_ && rx < win_end_rt_) ++recv_in_window_;
+        if (hdr[1] != current_step_) return;
         std::int64_t tx = 0;
         std::memcpy(&tx, p + 28, sizeof tx);
-        if (rx == 0) rx = now_ns(CLOCK_REALTIME);
-        if (rx >= win_start_rt_ && rx < win_end_rt_) ++recv_in_window_;
         if (tx >= win_start_rt_ && tx < win_end_rt_) {
             ++recv_of_window_;
             std::int64_t d = rx - tx;
