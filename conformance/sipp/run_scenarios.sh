@@ -11,6 +11,7 @@
 #   - the b2bua is still running afterwards, exits 0 on SIGTERM, and had no call left to end.
 # usage: run_scenarios.sh B2BUA_BINARY [NAME...]     (no NAME: every pair in scenarios/)
 # TANDEM_SIPP_LOGS=DIR keeps each pair's traces and logs in DIR/NAME (default: a temporary folder).
+# TANDEM_SIPP_B2BUA_FLAGS="..." adds flags to every pair's b2bua (e.g. "--media relay": every pair through the media relay).
 # Prints one line per pair and "N passed, M failed"; exits non-zero on any failure.
 set -uo pipefail
 
@@ -181,7 +182,8 @@ run() {
         "${uas_flags[@]}" -message_file uas.msg -error_file uas.err >uas.out 2>&1) &
     uas=$!
     pids+=("$uas")
-    "$b2bua" --listen "udp:127.0.0.1:$pb" --to "sip:127.0.0.1:$pu" --log debug "${b2bua_flags[@]}" \
+    # shellcheck disable=SC2086 # TANDEM_SIPP_B2BUA_FLAGS: words added to every pair's b2bua
+    "$b2bua" --listen "udp:127.0.0.1:$pb" --to "sip:127.0.0.1:$pu" --log debug "${b2bua_flags[@]}" ${TANDEM_SIPP_B2BUA_FLAGS:-} \
         >"$dir/b2bua.log" 2>&1 &
     b=$!
     pids+=("$b")

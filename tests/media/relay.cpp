@@ -115,6 +115,13 @@ TEST_CASE("re-INVITEs keep each m= line's ports; o= goes up only when what a leg
     auto first_a = parsed(s.answer(1, answer_b));
     auto held = ports.held;
 
+    SECTION("an answer again (a 183's, then the 200's, or another fork's) replaces the first") {
+        std::string moved = answer_b;
+        moved.replace(moved.find("m=audio 3456"), 12, "m=audio 3460");
+        auto again_a = parsed(s.answer(1, moved));
+        CHECK(again_a.media[0].port == first_a.media[0].port);
+        CHECK(s.streams()[0].legs[1].rtp_to.port() == 3460);
+    }
     SECTION("the same offer again: same ports, same version") {
         auto again_b = parsed(s.offer(0, offer_a));
         auto again_a = parsed(s.answer(1, answer_b));

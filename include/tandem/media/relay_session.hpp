@@ -187,7 +187,8 @@ public:
         return write(*sd, to);
     }
 
-    /// The answer from leg `from` to the other leg's offer, rewritten for the offerer.
+    /// The answer from leg `from` to the other leg's offer, rewritten for the offerer. The same
+    /// offer may be answered more than once (early media in a 183, then the 200; forks).
     result<std::string> answer(std::size_t from, std::string_view text) {
         auto sd = sdp::parse(text);
         if (!sd) return sd.error();
@@ -220,7 +221,8 @@ public:
             old_hold(*sd, m, y);
             write_line(m, x, x.mux, true);
         }
-        offer_from_ = nobody;
+        // the offer stays the one answered: a 183 and its 200, or several forks, answer it
+        // again, each answer replacing what the last said
         return write(*sd, to);
     }
 
@@ -357,7 +359,7 @@ private:
     std::array<std::uint64_t, 2> session_ids_;
     std::vector<stream> streams_;
     static constexpr std::size_t nobody = 2;
-    std::size_t offer_from_ = nobody; // the leg whose offer waits for its answer
+    std::size_t offer_from_ = nobody; // the leg whose offer was the last
     std::array<std::string, 2> version_{"0", "0"};
     std::array<std::string, 2> last_; // the last description each leg got
 };
