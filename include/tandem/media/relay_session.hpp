@@ -11,6 +11,9 @@
 
 #include <asio/ip/udp.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <bitset>
 #include <charconv>
@@ -25,6 +28,38 @@ namespace tandem::media {
 
 using udp_endpoint = asio::ip::udp::endpoint;
 
+/// Same address and port (on the forwarding path: no `ip::address` built per comparison).
+inline bool same(const udp_endpoint& a, const udp_endpoint& b) noexcept {
+    const sockaddr* x = a.data();
+    const sockaddr* y = b.data();
+    if (x->sa_family != y->sa_family) return false;
+    if (x->sa_family == AF_INET) {
+        const auto* p = reinterpret_cast<const sockaddr_in*>(x);
+        const auto* q = reinterpret_cast<const sockaddr_in*>(y);
+        return p->sin_port == q->sin_port && p->sin_addr.s_addr == q->sin_addr.s_addr;
+    }
+    return a == b;
+}
+/// No port, or the unspecified address: nowhere to send to.
+inline bool nowhere(const udp_endpoint& e) noexcept {
+    const sockaddr* x = e.data();
+    if (x->sa_family == AF_INET) {
+        const auto* p = reinterpret_cast<const sockaddr_in*>(x);
+        return p->sin_port == 0 || p->sin_addr.s_addr == 0;
+    }
+    return e.port() == 0 || e.address().is_unspecified();
+}
+/// Same address, any port.
+inline bool same_address(const udp_endpoint& a, const udp_endpoint& b) noexcept {
+    const sockaddr* x = a.data();
+    const sockaddr* y = b.data();
+    if (x->sa_family != y->sa_family) return false;
+    if (x->sa_family == AF_INET)
+        return reinterpret_cast<const sockaddr_in*>(x)->sin_addr.s_addr ==
+               reinterpret_cast<const sockaddr_in*>(y)->sin_addr.s_addr;
+    return a.address() == b.address();
+}
+
 /**
  * Whom one of our ports accepts packets from (symmetric RTP with safe latching): the source
  * is learned only from packets that are media of the call (`valid`: a negotiated payload
@@ -37,13 +72,13 @@ class latch {
 public:
     /// Whether a packet from `from` is accepted (and may teach us the source).
     bool accept(const udp_endpoint& from, bool valid, int lock_after) noexcept {
-        if (locked_) return from == source_;
-        if (from == source_ && known_) {
+        if (locked_) return same(from, source_);
+        if (known_ && same(from, source_)) {
             if (valid && ++count_ >= lock_after) locked_ = true;
             return true;
         }
         if (!valid) return false;
-        if (from == expected_) {
+        if (same(from, expected_)) {
             source_ = from;
             known_ = locked_ = true;
             return true;

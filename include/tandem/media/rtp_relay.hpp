@@ -442,10 +442,10 @@ private:
             if (!reports) return drop();
             if (k == 0) {
                 // muxed: only from the source RTP was learned from
-                if (!me.rtp.learned() || from != me.rtp.source()) return drop();
+                if (!me.rtp.learned() || !same(from, me.rtp.source())) return drop();
             } else {
-                const auto& ip = me.rtp.learned() ? me.rtp.source().address() : me.rtp.expected().address();
-                if (!me.rtcp.accept(from, from.address() == ip, sh.cfg.lock_after)) return drop();
+                const auto& rtp_from = me.rtp.learned() ? me.rtp.source() : me.rtp.expected();
+                if (!me.rtcp.accept(from, same_address(from, rtp_from), sh.cfg.lock_after)) return drop();
             }
             rtcp_out = !peer.mux;
             break;
@@ -457,7 +457,7 @@ private:
             // not muxed); it may teach the source (DTLS or ZRTP comes before any RTP), but only
             // from the address the phone's SDP gave
             if (!(k == 0 ? me.rtp : me.rtcp)
-                     .accept(from, from.address() == me.rtp.expected().address(), sh.cfg.lock_after))
+                     .accept(from, same_address(from, me.rtp.expected()), sh.cfg.lock_after))
                 return drop();
             rtcp_out = k == 1 && !peer.mux;
             break;
@@ -468,7 +468,7 @@ private:
         if (pp.stream >= cm.io.size() || !cm.io[pp.stream][1 - x]) return ++sh.totals.unsent, -1;
         port_pair& out = *cm.io[pp.stream][1 - x];
         to = rtcp_out ? &peer.rtcp.destination() : &peer.rtp.destination();
-        if (to->port() == 0 || to->address().is_unspecified()) return ++sh.totals.unsent, -1;
+        if (nowhere(*to)) return ++sh.totals.unsent, -1;
         return out.slots[rtcp_out ? 1 : 0].fd;
     }
 
