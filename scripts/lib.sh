@@ -6,12 +6,12 @@ TANDEM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # What building, testing, fuzzing, benchmarking and the demo need on Debian 12. The end-to-end
 # tests (tests/e2e/) run real phones (baresip-core, linphone-cli) in network namespaces (iproute2),
-# capture the wire (tcpdump) and check it with python3; sox is for looking at their recordings.
+# capture the wire (tcpdump) and check it and their recordings with python3.
 TANDEM_PACKAGES=(
     g++ clang-14 libclang-rt-14-dev cmake ninja-build pkg-config
     libasio-dev libfmt-dev catch2 libssl-dev libsrtp2-dev
     libsofia-sip-ua-dev libosip2-dev libbenchmark-dev sip-tester clang-format
-    baresip-core linphone-cli sox tcpdump python3 iproute2
+    baresip-core linphone-cli tcpdump python3 iproute2
 )
 
 banner() {
