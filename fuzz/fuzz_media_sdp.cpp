@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,7 +57,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view in(reinterpret_cast<const char*>(data), size);
     ports p;
     {
-        media::relay_session s(p, ours, {false, (size & 1) != 0}, {7, 11});
+        std::array<std::optional<bool>, 2> family{};
+        if (size & 1) family[1] = (size & 2) != 0; // the policy's choice for leg B, or none
+        media::relay_session s(p, ours, family, {7, 11});
         bool offer = true;
         while (!in.empty()) {
             std::size_t cut = in.find("\n--\n");

@@ -71,7 +71,7 @@ bool has(const std::vector<sdp::attribute>& attrs, std::string_view name) {
 
 TEST_CASE("each leg gets our address and ports, never the other phone's, and no ICE", "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, {1000, 2000});
+    media::relay_session s(ports, ours, {}, {1000, 2000});
     auto to_b = parsed(s.offer(0, offer_a));
     REQUIRE(to_b.connection);
     CHECK(to_b.connection->address == "203.0.113.5");
@@ -110,7 +110,7 @@ TEST_CASE("each leg gets our address and ports, never the other phone's, and no 
 TEST_CASE("re-INVITEs keep each m= line's ports; o= goes up only when what a leg gets changes",
           "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, {1000, 2000});
+    media::relay_session s(ports, ours, {}, {1000, 2000});
     auto first_b = parsed(s.offer(0, offer_a));
     auto first_a = parsed(s.answer(1, answer_b));
     auto held = ports.held;
@@ -178,7 +178,7 @@ TEST_CASE("re-INVITEs keep each m= line's ports; o= goes up only when what a leg
 
 TEST_CASE("SDP the relay cannot carry is refused, never passed on", "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, {1, 2});
+    media::relay_session s(ports, ours, {}, {1, 2});
     SECTION("a host name where an address belongs") {
         std::string named = offer_a;
         named.replace(named.find("c=IN IP4 192.0.2.10"), 19, "c=IN IP4 phone.example.com");
@@ -205,8 +205,7 @@ TEST_CASE("SDP the relay cannot carry is refused, never passed on", "[media][sdp
 
 TEST_CASE("IPv4 on one leg and IPv6 on the other", "[media][sdp]") {
     counting_ports ports;
-    media::relay_session s(ports, ours, {false, false}, {1, 2});
-    s.prefer_ipv6(1, true);
+    media::relay_session s(ports, ours, {std::nullopt, true}, {1, 2}); // the policy's choice for leg B
     auto to_b = parsed(s.offer(0, offer_a));
     CHECK(to_b.connection->addrtype == "IP6");
     CHECK(to_b.connection->address == "2001:db8::5");
@@ -217,13 +216,22 @@ TEST_CASE("IPv4 on one leg and IPv6 on the other", "[media][sdp]") {
     CHECK(to_a.connection->address == "203.0.113.5");
     CHECK(s.streams()[0].legs[1].ipv6);
     CHECK_FALSE(s.streams()[0].legs[0].ipv6);
+
+    // no choice for leg B: its phone gets the family leg A's phone speaks
+    counting_ports more;
+    media::relay_session follows(more, ours, {}, {3, 4});
+    auto v6_offer = v6;
+    auto to_b6 = parsed(follows.offer(0, v6_offer));
+    CHECK(to_b6.connection->address == "2001:db8::5");
+    auto to_a4 = parsed(follows.offer(0, offer_a)); // leg A moves to IPv4: leg B keeps its family
+    CHECK(to_a4.connection->address == "2001:db8::5");
 }
 
 TEST_CASE("no port leaks after 10 000 calls", "[media][sdp]") {
     counting_ports ports;
     ports.limit = 4;
     for (int i = 0; i < 10000; ++i) {
-        media::relay_session s(ports, ours, {false, false}, {std::uint64_t(i), 7});
+        media::relay_session s(ports, ours, {}, {std::uint64_t(i), 7});
         REQUIRE(s.offer(0, offer_a));
         REQUIRE(s.answer(1, answer_b));
         s.release_all();

@@ -167,7 +167,8 @@ struct relay_addresses {
  * rewritten for the leg it goes to:
  *
  * - `c=` (session level) is our address in the family that leg speaks (the family of its
- *   phone's address; for a leg not heard yet, `first_ipv6[leg]`), media-level `c=` removed;
+ *   phone's address; for a leg not heard yet, `family[leg]` if set, else the family of the
+ *   other leg's phone), media-level `c=` removed;
  * - each `m=` port is our port facing that leg, kept for the m= line's life, re-INVITEs
  *   included; a port-0 line keeps its place (RFC 3264 8.2) and frees its ports; a line added
  *   later (video) gets ports at that offer;
@@ -182,11 +183,12 @@ struct relay_addresses {
  */
 class relay_session {
 public:
-    /// `session_ids`: the o= sess-id of each leg (unrelated numbers, so that the two legs cannot
-    /// be linked by them).
-    relay_session(port_source& ports, const relay_addresses& addrs, std::array<bool, 2> first_ipv6,
+    /// `family`: per leg, IPv6 (true) or IPv4 (false) for its phone until its own SDP says;
+    /// unset: the family of the other leg's phone. `session_ids`: the o= sess-id of each leg
+    /// (unrelated numbers, so that the two legs cannot be linked by them).
+    relay_session(port_source& ports, const relay_addresses& addrs, std::array<std::optional<bool>, 2> family,
                   std::array<std::uint64_t, 2> session_ids)
-        : ports_(ports), addrs_(addrs), first_ipv6_(first_ipv6), session_ids_(session_ids) {}
+        : ports_(ports), addrs_(addrs), family_(family), session_ids_(session_ids) {}
     relay_session(const relay_session&) = delete;
     relay_session& operator=(const relay_session&) = delete;
 
@@ -208,15 +210,13 @@ public:
             }
             if (auto r = learn(*sd, m, x); !r) return r.error();
             x.offered_mux = sdp::find_attribute(m.attributes, "rtcp-mux") != nullptr;
-            leg_media& y = st.legs[to];
-            bool y_ipv6 = y.port ? y.ipv6 : family_of(to);
-            if (!ensure(i, from, x.ipv6) || !ensure(i, to, y_ipv6)) return media_errc::no_ports;
+            if (!ensure(i, from, x.ipv6) || !ensure(i, to, family_of(to))) return media_errc::no_ports;
             if (!st.answered) st.payload_types.reset();
             add_formats(st, m);
             x.rtp.reopen(x.rtp_to);
             x.rtcp.reopen(x.rtcp_to);
             old_hold(*sd, m, x);
-            write_line(m, y, x.offered_mux, false);
+            write_line(m, st.legs[to], x.offered_mux, false);
         }
         offer_from_ = from;
         return write(*sd, to);
@@ -261,9 +261,6 @@ public:
         return write(*sd, to);
     }
 
-    /// The family leg `leg`'s phone gets until its own SDP says (before any port exists).
-    void prefer_ipv6(std::size_t leg, bool ipv6) noexcept { first_ipv6_[leg] = ipv6; }
-
     /// Frees every port.
     void release_all() noexcept {
         for (std::size_t i = 0; i < streams_.size(); ++i) free(i);
@@ -273,10 +270,15 @@ public:
     const std::vector<stream>& streams() const noexcept { return streams_; }
 
 private:
+    // The family leg `leg`'s phone is spoken to in: that of our ports facing it, else the one
+    // set for it, else that of the other leg's phone, else IPv4 when served.
     bool family_of(std::size_t leg) const noexcept {
         for (const auto& st : streams_)
             if (st.legs[leg].port) return st.legs[leg].ipv6;
-        return first_ipv6_[leg];
+        if (family_[leg]) return *family_[leg];
+        for (const auto& st : streams_)
+            if (st.legs[1 - leg].port) return st.legs[1 - leg].ipv6;
+        return addrs_.ipv4.empty();
     }
 
     bool ensure(std::size_t i, std::size_t leg, bool ipv6) {
@@ -390,7 +392,7 @@ private:
 
     port_source& ports_;
     const relay_addresses& addrs_;
-    std::array<bool, 2> first_ipv6_;
+    std::array<std::optional<bool>, 2> family_;
     std::array<std::uint64_t, 2> session_ids_;
     std::vector<stream> streams_;
     static constexpr std::size_t nobody = 2;

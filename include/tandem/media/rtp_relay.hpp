@@ -107,10 +107,8 @@ public:
             o = std::any_cast<options>(ctx.options);
             if (!o) return media_errc::bad_options;
         }
-        bool v4 = !s_->cfg.addresses.ipv4.empty();
-        std::array<bool, 2> first{!v4, !v4};
-        if (o && o->ipv6_b) first[1] = *o->ipv6_b;
-        auto* cm = new call_media(*s_, first, o && o->ipv6_b.has_value());
+        // leg A's phone says its family in its SDP; leg B's is the policy's or follows leg A's
+        auto* cm = new call_media(*s_, {std::nullopt, o ? o->ipv6_b : std::nullopt});
         cm->next = s_->calls;
         if (s_->calls) s_->calls->prev = cm;
         s_->calls = cm;
@@ -118,9 +116,7 @@ public:
     }
 
     result<std::string> offer(session& s, b2bua::leg from, std::string_view sdp) {
-        std::size_t f = from == b2bua::leg::b ? 1 : 0;
-        if (f == 0 && !s.p->fixed_b) s.p->follow_a(sdp);
-        return s.p->core.offer(f, sdp);
+        return s.p->core.offer(from == b2bua::leg::b ? 1 : 0, sdp);
     }
     result<std::string> answer(session& s, b2bua::leg from, std::string_view sdp) {
         auto r = s.p->core.answer(from == b2bua::leg::b ? 1 : 0, sdp);
@@ -221,16 +217,14 @@ private:
     };
 
     struct call_media final : port_source {
-        call_media(shared& sh, std::array<bool, 2> first, bool fixed)
-            : s(&sh), core(*this, sh.cfg.addresses, first, {sh.session_ids() >> 2, sh.session_ids() >> 2}),
-              fixed_b(fixed) {}
+        call_media(shared& sh, std::array<std::optional<bool>, 2> family)
+            : s(&sh), core(*this, sh.cfg.addresses, family, {sh.session_ids() >> 2, sh.session_ids() >> 2}) {}
         call_media(const call_media&) = delete;
         call_media& operator=(const call_media&) = delete;
         ~call_media() = default;
 
         shared* s;
         relay_session core;
-        bool fixed_b;
         call_media* prev = nullptr;
         call_media* next = nullptr;
         std::vector<std::array<std::unique_ptr<port_pair>, 2>> io; // per m= line and leg
@@ -239,19 +233,6 @@ private:
         b2bua::media_stats figures;
 
         time_point last_rx(std::size_t i) const { return i < rx.size() ? rx[i] : time_point{}; }
-
-        // Without a choice for leg B, its phone gets the family leg A's phone speaks.
-        void follow_a(std::string_view sdp) {
-            auto sd = sdp::parse(sdp);
-            if (!sd || !core.streams().empty()) return;
-            for (const auto& m : sd->media)
-                if (const auto* c = sd->media_connection(m)) {
-                    bool v6 = c->addrtype == "IP6";
-                    bool served = v6 ? !s->cfg.addresses.ipv6.empty() : !s->cfg.addresses.ipv4.empty();
-                    if (served) core.prefer_ipv6(1, v6);
-                    return;
-                }
-        }
 
         std::optional<std::uint16_t> acquire(std::size_t stream, std::size_t side, bool ipv6) override {
             if (io.size() <= stream) {
