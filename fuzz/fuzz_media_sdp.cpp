@@ -5,10 +5,10 @@
 
 #include <tandem/media/relay_session.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <array>
 #include <map>
 #include <optional>
 #include <string>
