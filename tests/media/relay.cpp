@@ -3,6 +3,8 @@
 
 #include <tandem/media/rtp_relay.hpp>
 
+#include "support/loopback_phone.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <asio.hpp>
@@ -354,65 +356,7 @@ TEST_CASE("RTP and RTCP packets", "[media][rtp]") {
 
 // ---- rtp_relay on loopback sockets --------------------------------------------------------------
 
-namespace {
-
-using udp = asio::ip::udp;
-
-// A phone: one socket, what it received.
-struct phone {
-    explicit phone(asio::io_context& io) : sock(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-        sock.non_blocking(true);
-    }
-    udp::socket sock;
-    std::uint16_t port() const { return sock.local_endpoint().port(); }
-    void send(std::uint16_t to, std::vector<std::uint8_t> data) {
-        sock.send_to(asio::buffer(data), udp::endpoint(asio::ip::make_address("127.0.0.1"), to));
-    }
-    std::vector<std::vector<std::uint8_t>> received() {
-        std::vector<std::vector<std::uint8_t>> out;
-        std::array<std::uint8_t, 2048> buf;
-        std::error_code ec;
-        while (true) {
-            udp::endpoint from;
-            std::size_t n = sock.receive_from(asio::buffer(buf), from, 0, ec);
-            if (ec) break;
-            out.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
-        }
-        return out;
-    }
-};
-
-std::vector<std::uint8_t> rtp_packet(std::uint8_t pt, std::uint8_t fill, std::uint16_t seq = 1) {
-    std::vector<std::uint8_t> p(172, fill);
-    p[0] = 0x80;
-    p[1] = pt;
-    p[2] = static_cast<std::uint8_t>(seq >> 8);
-    p[3] = static_cast<std::uint8_t>(seq);
-    return p;
-}
-
-std::string phone_sdp(std::uint16_t port, bool mux = false) {
-    return body({"v=0", "o=p 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-                 "m=audio " + std::to_string(port) + " RTP/AVP 0"}) +
-           (mux ? "a=rtcp-mux\r\n" : "");
-}
-
-std::uint16_t port_in(const std::string& sdp_text) {
-    auto sd = sdp::parse(sdp_text);
-    REQUIRE(sd);
-    return sd->media.at(0).port;
-}
-
-// Runs the relay's handlers until nothing is ready (bounded).
-void settle(asio::io_context& io) {
-    for (int i = 0; i < 50; ++i) {
-        io.restart();
-        io.poll();
-        std::this_thread::sleep_for(1ms);
-    }
-}
-
-} // namespace
+using namespace tandem::test;
 
 TEST_CASE("rtp_relay carries RTP and RTCP both ways and refuses strangers", "[media][relay]") {
     asio::io_context io;

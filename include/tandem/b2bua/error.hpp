@@ -32,6 +32,7 @@ enum class b2bua_errc {
     transfer_failed,            ///< a transfer handled here failed after the transferor left
     bad_local_answer,           ///< the policy answered with a status that is no final one (500)
     media_timeout,              ///< no RTP/RTCP arrived on an active stream for too long
+    media_failed,               ///< the relay could not secure the media (a DTLS handshake failed)
 };
 
 /// A short text for `e`, also the `cause` of the call's event (static storage).
@@ -53,6 +54,7 @@ TANDEM_DECL const char* describe(b2bua_errc e) noexcept {
     case b2bua_errc::transfer_failed: return "transfer failed";
     case b2bua_errc::bad_local_answer: return "bad local answer";
     case b2bua_errc::media_timeout: return "media timeout";
+    case b2bua_errc::media_failed: return "media encryption failed";
     }
     return "unknown tandem.b2bua error";
 }

@@ -156,6 +156,24 @@ protected:
     ~port_source() = default;
 };
 
+/// What else an offer or answer becomes per m= line (`crypto_session`: the encryption each leg
+/// speaks). Called for every m= line before the relay writes its own part (port, c=, RTCP).
+class sdp_rewriter {
+public:
+    /// An offer from leg `from` for m= line `i` (`sd` as the phone wrote it): learn it, and
+    /// rewrite `m` for the other leg. An error refuses the offer.
+    virtual result<void> offer(std::size_t from, std::size_t i, const sdp::session_description& sd,
+                               sdp::media_description& m) = 0;
+    /// The answer from leg `from`, the same way.
+    virtual result<void> answer(std::size_t from, std::size_t i, const sdp::session_description& sd,
+                                sdp::media_description& m) = 0;
+    /// The session-level lines of `sd` that must not cross.
+    virtual void session(sdp::session_description& sd) = 0;
+
+protected:
+    ~sdp_rewriter() = default;
+};
+
 /// The addresses we write into SDP (and bind): one per family, "" when that family is not served.
 struct relay_addresses {
     std::string ipv4 = "127.0.0.1";
@@ -190,6 +208,8 @@ public:
                   std::array<std::uint64_t, 2> session_ids)
         : ports_(ports), addrs_(addrs), family_(family), session_ids_(session_ids) {}
     relay_session(const relay_session&) = delete;
+    /// Also rewrites every offer and answer with `r` (which must outlive this session).
+    void rewrite_with(sdp_rewriter* r) noexcept { rewriter_ = r; }
     relay_session& operator=(const relay_session&) = delete;
 
     /// An offer from leg `from` (0 = A, 1 = B), rewritten for the other leg.
@@ -203,6 +223,8 @@ public:
             auto& m = sd->media[i];
             stream& st = streams_[i];
             leg_media& x = st.legs[from];
+            if (rewriter_)
+                if (auto r = rewriter_->offer(from, i, *sd, m); !r) return r.error();
             if (m.port == 0) {
                 free(i);
                 write_line(m, st.legs[to], false, false);
@@ -239,11 +261,15 @@ public:
                 // declined (or accepted where the offer had port 0: declined all the same)
                 free(i);
                 m.port = 0;
+                if (rewriter_)
+                    if (auto r = rewriter_->answer(from, i, *sd, m); !r) return r.error();
                 write_line(m, x, false, true);
                 continue;
             }
             bool ipv6 = y.ipv6;
             if (auto r = learn(*sd, m, y); !r) return r.error();
+            if (rewriter_)
+                if (auto r = rewriter_->answer(from, i, *sd, m); !r) return r.error();
             if (y.ipv6 != ipv6) return media_errc::unsupported_address; // it cannot reach our port
             y.mux = x.offered_mux && sdp::find_attribute(m.attributes, "rtcp-mux") != nullptr;
             x.mux = x.offered_mux;
@@ -375,6 +401,7 @@ private:
         c.address = addr;
         sd.connection = c;
         std::erase_if(sd.attributes, [](const sdp::attribute& a) { return ice(a.name); });
+        if (rewriter_) rewriter_->session(sd);
         sdp::origin& o = sd.origin;
         o = sdp::origin{};
         o.sess_id = std::to_string(session_ids_[to]);
@@ -391,6 +418,7 @@ private:
     }
 
     port_source& ports_;
+    sdp_rewriter* rewriter_ = nullptr;
     const relay_addresses& addrs_;
     std::array<std::optional<bool>, 2> family_;
     std::array<std::uint64_t, 2> session_ids_;

@@ -6,6 +6,7 @@
 /// other's address, NATed phones get their media back, and a dead call is noticed.
 
 #include <tandem/b2bua/concepts.hpp>
+#include <tandem/media/crypto_session.hpp>
 #include <tandem/media/relay_session.hpp>
 #include <tandem/rtp/packet.hpp>
 #include <tandem/rtp/port_pool.hpp>
@@ -47,6 +48,12 @@ struct rtp_relay_config {
     std::chrono::seconds hold_timeout{3600};
     /// Packets from one source (with a negotiated payload type) before it is locked in.
     int lock_after = 5;
+    /// Terminate media encryption on each leg (the trenscrypter, `srtp_relay`): SRTP is
+    /// decrypted from one phone and encrypted afresh for the other, each leg keyed on its own
+    /// (SDES or DTLS-SRTP) or plain. False: SRTP and its SDP cross untouched.
+    bool trenscrypt = false;
+    /// Our DTLS-SRTP identity (one per process); made when a DTLS leg needs one and none is set.
+    std::shared_ptr<const srtp::certificate> certificate;
 };
 
 /**
@@ -77,6 +84,8 @@ public:
     /// gets (unset: the family of leg A's phone, else IPv4 when served).
     struct options {
         std::optional<bool> ipv6_b;
+        /// Leg B's encryption (with `trenscrypt`; unset: the same as leg A's).
+        std::optional<encryption_choice> encryption_b;
     };
 
     /// A call's media (a handle; `close` frees it).
@@ -88,7 +97,8 @@ public:
     struct counters {
         std::uint64_t forwarded = 0; ///< packets sent on
         std::uint64_t dropped = 0;   ///< refused (foreign source, garbage)
-        std::uint64_t unsent = 0;    ///< accepted, but the other phone's address is not known yet
+        std::uint64_t unsent = 0;    ///< accepted, but the other phone's address (or keys) not known yet
+        std::uint64_t refused = 0;   ///< SRTP that failed authentication or was replayed (also in `dropped`)
     };
 
     explicit rtp_relay(asio::any_io_executor ex, rtp_relay_config cfg = {})
@@ -109,6 +119,19 @@ public:
         }
         // leg A's phone says its family in its SDP; leg B's is the policy's or follows leg A's
         auto* cm = new call_media(*s_, {std::nullopt, o ? o->ipv6_b : std::nullopt});
+        if (s_->cfg.trenscrypt) {
+            if (!s_->cfg.certificate) {
+                auto c = srtp::certificate::generate();
+                if (!c) {
+                    delete cm;
+                    return c.error();
+                }
+                s_->cfg.certificate = std::make_shared<const srtp::certificate>(std::move(*c));
+            }
+            cm->crypto =
+                std::make_unique<crypto_session>(s_->cfg.certificate, o ? o->encryption_b : std::nullopt);
+            cm->core.rewrite_with(cm->crypto.get());
+        }
         cm->next = s_->calls;
         if (s_->calls) s_->calls->prev = cm;
         s_->calls = cm;
@@ -121,14 +144,22 @@ public:
     result<std::string> answer(session& s, b2bua::leg from, std::string_view sdp) {
         auto r = s.p->core.answer(from == b2bua::leg::b ? 1 : 0, sdp);
         if (r) s.p->answered_at = std::chrono::steady_clock::now();
+        flush_dtls(*s.p); // a DTLS client's first flight
         return r;
     }
 
     /// Ends the call when an active stream has been silent too long.
     b2bua::media_status check(session& s, std::chrono::steady_clock::time_point now) {
         const rtp_relay_config& cfg = s_->cfg;
-        if (cfg.timeout.count() == 0) return {};
         std::optional<std::chrono::steady_clock::time_point> next;
+        if (auto& c = s.p->crypto) {
+            if (c->failure()) return {b2bua::b2bua_errc::media_failed, std::nullopt};
+            c->on_timeout(now);
+            flush_dtls(*s.p);
+            if (c->failure()) return {b2bua::b2bua_errc::media_failed, std::nullopt};
+            next = c->next_timeout();
+        }
+        if (cfg.timeout.count() == 0) return {{}, next};
         const auto& streams = s.p->core.streams();
         for (std::size_t i = 0; i < streams.size(); ++i) {
             const stream& st = streams[i];
@@ -231,6 +262,7 @@ private:
         std::vector<time_point> rx; // per m= line: the last packet from either phone
         time_point answered_at{};
         b2bua::media_stats figures;
+        std::unique_ptr<crypto_session> crypto; // with `trenscrypt`
 
         time_point last_rx(std::size_t i) const { return i < rx.size() ? rx[i] : time_point{}; }
 
@@ -298,7 +330,7 @@ private:
     struct buffers {
         buffers() {
             for (std::size_t i = 0; i < batch; ++i) {
-                in_iov[i] = {data[i].data(), max_datagram};
+                in_iov[i] = {data[i].data(), max_datagram - srtp::max_trailer}; // room to encrypt
                 in[i].msg_hdr = {};
                 in[i].msg_hdr.msg_iov = &in_iov[i];
                 in[i].msg_hdr.msg_iovlen = 1;
@@ -363,14 +395,14 @@ private:
             stream& st = cm.core.streams()[pp.stream];
             cm.rx[pp.stream] = now;
             for (std::size_t i = 0; i < n; ++i) {
-                rtp::bytes p(b.data[i].data(), b.in[i].msg_len);
+                std::size_t len = b.in[i].msg_len;
                 udp::endpoint from;
                 std::memcpy(from.data(), &b.from[i],
                             std::min<std::size_t>(b.in[i].msg_hdr.msg_namelen, sizeof(sockaddr_storage)));
                 const udp::endpoint* to = nullptr;
-                int to_fd = decide(cm, st, pp, k, p, from, to);
+                int to_fd = decide(cm, st, pp, k, b.data[i].data(), len, from, to, now);
                 if (to_fd < 0) continue;
-                b.out_iov[out] = {b.data[i].data(), p.size()};
+                b.out_iov[out] = {b.data[i].data(), len};
                 b.out[out].msg_hdr = {};
                 b.out[out].msg_hdr.msg_iov = &b.out_iov[out];
                 b.out[out].msg_hdr.msg_iovlen = 1;
@@ -393,9 +425,11 @@ private:
 
     // What becomes of one packet from leg `pp.side`'s phone: the socket to send it from (its
     // destination in `to`), or -1 (dropped and counted, or nowhere to go yet).
-    static int decide(call_media& cm, stream& st, port_pair& pp, std::size_t k, rtp::bytes p,
-                      const udp::endpoint& from, const udp::endpoint*& to) {
+    static int decide(call_media& cm, stream& st, port_pair& pp, std::size_t k, std::uint8_t* data,
+                      std::size_t& len, const udp::endpoint& from, const udp::endpoint*& to, time_point now) {
         shared& sh = *cm.s;
+        crypto_session* crypto = cm.crypto.get();
+        rtp::bytes p(data, len);
         std::size_t x = pp.side;
         leg_media& me = st.legs[x];
         leg_media& peer = st.legs[1 - x];
@@ -405,16 +439,29 @@ private:
             ++sh.totals.dropped;
             return -1;
         };
+        auto refuse = [&] {
+            ++sh.totals.refused;
+            return drop();
+        };
         bool rtcp_out = false;
-        switch (rtp::classify(p)) {
+        rtp::packet_kind kind = rtp::classify(p);
+        switch (kind) {
         case rtp::packet_kind::rtp: {
             if (k != 0) return drop();
             auto h = rtp::parse_rtp(p);
-            if (!h || !me.rtp.accept(from, st.payload_types.test(h->payload_type), sh.cfg.lock_after))
+            if (!h) return drop();
+            // decrypted (and so authenticated) before it may teach the latch anything
+            if (crypto && !crypto->unprotect(pp.stream, x, false, k, data, len)) return refuse();
+            if (!me.rtp.accept(from, st.payload_types.test(h->payload_type), sh.cfg.lock_after))
                 return drop();
+            p = rtp::bytes(data, len);
             break;
         }
         case rtp::packet_kind::rtcp: {
+            if (crypto) {
+                if (!crypto->unprotect(pp.stream, x, true, k, data, len)) return refuse();
+                p = rtp::bytes(data, len);
+            }
             auto reports = rtp::for_each_report(p, [&](std::uint32_t, const rtp::report_block& r) {
                 fig.lost = r.cumulative_lost;
                 fig.jitter_ms = static_cast<std::uint32_t>(std::uint64_t(r.jitter) * 1000 / st.clock_rate);
@@ -434,6 +481,17 @@ private:
         case rtp::packet_kind::stun:
         case rtp::packet_kind::dtls:
         case rtp::packet_kind::zrtp:
+            if (crypto) {
+                // each leg's keying is its own: DTLS ends here on a DTLS leg (from the address
+                // the phone's SDP gave), and nothing of it crosses
+                if (kind == rtp::packet_kind::dtls && crypto->terminates_dtls(pp.stream, x) &&
+                    same_address(from, me.rtp.expected())) {
+                    crypto->on_dtls(pp.stream, x, k, p, now);
+                    flush_dtls(cm);
+                    return -1;
+                }
+                return drop();
+            }
             // passes untouched, on the same component (a DTLS handshake per port when RTCP is
             // not muxed); it may teach the source (DTLS or ZRTP comes before any RTP), but only
             // from the address the phone's SDP gave
@@ -450,13 +508,56 @@ private:
         port_pair& out = *cm.io[pp.stream][1 - x];
         to = rtcp_out ? &peer.rtcp.destination() : &peer.rtp.destination();
         if (nowhere(*to)) return ++sh.totals.unsent, -1;
+        // encrypted for the other phone with its leg's keys (dark until that leg is keyed)
+        if (crypto && !crypto->protect(pp.stream, 1 - x, kind == rtp::packet_kind::rtcp, rtcp_out ? 1 : 0,
+                                       data, len, max_datagram))
+            return ++sh.totals.unsent, -1;
         return out.slots[rtcp_out ? 1 : 0].fd;
+    }
+
+    // Sends what the call's DTLS handshakes have to say, each from our port of its component
+    // to where that phone receives.
+    static void flush_dtls(call_media& cm) {
+        if (!cm.crypto) return;
+        cm.crypto->drain(
+            [&](std::size_t i, std::size_t side, std::size_t k, std::span<const std::uint8_t> d) {
+                if (i >= cm.io.size() || !cm.io[i][side] || i >= cm.core.streams().size()) return;
+                const leg_media& l = cm.core.streams()[i].legs[side];
+                const udp::endpoint& to = k == 0 ? l.rtp.destination() : l.rtcp.destination();
+                if (nowhere(to)) return;
+                ::sendto(cm.io[i][side]->slots[k].fd, d.data(), d.size(), MSG_DONTWAIT, to.data(),
+                         static_cast<socklen_t>(to.size()));
+            });
     }
 
     std::unique_ptr<shared> s_;
 };
 
 static_assert(b2bua::media_relay<rtp_relay>);
+
+/// Settings of an `srtp_relay`: those of `rtp_relay` (`trenscrypt` is set for you).
+using srtp_relay_config = rtp_relay_config;
+
+/**
+ * The trenscrypter's relay: `rtp_relay` that terminates media encryption on each leg. Leg A
+ * speaks what its phone offers (plain RTP, SDES-SRTP, DTLS-SRTP); leg B what the policy puts
+ * in `route_decision::media` as `srtp_relay::options{.encryption_b = ...}` (else the same as
+ * leg A). Every packet is decrypted with its leg's keys and encrypted with the other leg's,
+ * never decoded, so any codec crosses; see `crypto_session` for the rules.
+ */
+class srtp_relay : public rtp_relay {
+public:
+    explicit srtp_relay(asio::any_io_executor ex, srtp_relay_config cfg = {})
+        : rtp_relay(std::move(ex), trenscrypting(std::move(cfg))) {}
+
+private:
+    static rtp_relay_config trenscrypting(rtp_relay_config c) {
+        c.trenscrypt = true;
+        return c;
+    }
+};
+
+static_assert(b2bua::media_relay<srtp_relay>);
 
 } // namespace tandem::media
 

@@ -1,0 +1,249 @@
+// The trenscrypter's relay (srtp_relay) on loopback sockets: each leg keyed on its own, media
+// decrypted from one phone and encrypted for the other, nothing crossing before it is keyed or
+// when it fails authentication.
+
+#include <tandem/media/rtp_relay.hpp>
+
+#include "support/loopback_phone.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <asio.hpp>
+
+#include <any>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace media = tandem::media;
+namespace srtp = tandem::srtp;
+namespace sdp = tandem::sdp;
+namespace b2b = tandem::b2bua;
+using namespace tandem::test;
+using bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+media::srtp_relay_config config(std::uint16_t base) {
+    media::srtp_relay_config cfg;
+    cfg.port_min = base;
+    cfg.port_max = static_cast<std::uint16_t>(base + 999);
+    return cfg;
+}
+
+std::any choose(media::encryption mode, std::vector<srtp::suite> suites = {}) {
+    media::srtp_relay::options o;
+    o.encryption_b = media::encryption_choice{mode, std::move(suites)};
+    return o;
+}
+
+std::vector<srtp::crypto_attribute> crypto_lines(const std::string& text) {
+    auto sd = sdp::parse(text);
+    REQUIRE(sd);
+    std::vector<srtp::crypto_attribute> out;
+    for (const auto& a : sd->media.at(0).attributes)
+        if (a.name == "crypto") {
+            auto c = srtp::parse_crypto(a.value.value_or(""));
+            REQUIRE(c);
+            out.push_back(*c);
+        }
+    return out;
+}
+
+std::string proto_of(const std::string& text) {
+    auto sd = sdp::parse(text);
+    REQUIRE(sd);
+    return sd->media.at(0).proto;
+}
+
+bytes key_of(std::size_t n, std::uint8_t seed) {
+    bytes k(n);
+    for (std::size_t i = 0; i < n; ++i) k[i] = static_cast<std::uint8_t>(seed + i * 13);
+    return k;
+}
+
+std::string sdes_sdp(std::uint16_t port, const std::string& proto,
+                     std::initializer_list<std::string> crypto) {
+    std::string s = phone_sdp(port);
+    s.replace(s.find("RTP/AVP"), 7, proto);
+    for (const auto& c : crypto) s += "a=crypto:" + c + "\r\n";
+    return s;
+}
+
+bytes protect(srtp::context& c, bytes p) {
+    std::size_t len = p.size();
+    p.resize(len + srtp::max_trailer);
+    REQUIRE(c.protect_rtp(p.data(), len, p.size()));
+    p.resize(len);
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("srtp_relay: a plain leg A, an SDES leg B with the policy's suites", "[media][srtp]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(42000));
+    phone a(io), b(io);
+    std::any choice = choose(media::encryption::sdes,
+                             {srtp::suite::aes_cm_128_hmac_sha1_80, srtp::suite::aead_aes_128_gcm});
+    b2b::media_context ctx;
+    ctx.options = &choice;
+    auto s = relay.open(ctx);
+    REQUIRE(s);
+    auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
+    REQUIRE(to_b);
+    CHECK(proto_of(*to_b) == "RTP/SAVP");
+    auto offered = crypto_lines(*to_b);
+    REQUIRE(offered.size() == 2);
+    CHECK(offered[0].s == srtp::suite::aes_cm_128_hmac_sha1_80);
+    CHECK(offered[1].s == srtp::suite::aead_aes_128_gcm);
+    CHECK(offered[0].keys[0].key_salt != offered[1].keys[0].key_salt); // a fresh key per line
+    CHECK(to_b->find("==") != std::string::npos);                      // padded base64
+
+    // dark until keyed: leg B has no keys before its answer
+    bytes b_key = key_of(28, 7);
+    std::string answer =
+        sdes_sdp(b.port(), "RTP/SAVP", {"2 AEAD_AES_128_GCM inline:" + srtp::base64_encode(b_key)});
+    auto to_a = relay.answer(*s, b2b::leg::b, answer);
+    REQUIRE(to_a);
+    CHECK(proto_of(*to_a) == "RTP/AVP");
+    CHECK(to_a->find("a=crypto") == std::string::npos);
+    std::uint16_t facing_a = port_in(*to_a), facing_b = port_in(*to_b);
+
+    // what we send B is encrypted with our key of the line B picked
+    auto from_us = srtp::context::make(srtp::suite::aead_aes_128_gcm, offered[1].keys[0].key_salt,
+                                       srtp::direction::inbound);
+    auto b_out = srtp::context::make(srtp::suite::aead_aes_128_gcm, b_key, srtp::direction::outbound);
+    REQUIRE((from_us && b_out));
+    for (std::uint16_t seq = 1; seq <= 3; ++seq) a.send(facing_a, rtp_packet(0, 0xAA, seq));
+    settle(io);
+    auto at_b = b.received();
+    REQUIRE(at_b.size() == 3);
+    for (std::size_t i = 0; i < at_b.size(); ++i) {
+        CHECK(at_b[i].size() == rtp_packet(0, 0xAA).size() + 16);
+        CHECK(at_b[i][20] != 0xAA); // not in clear
+        std::size_t len = at_b[i].size();
+        REQUIRE(from_us->unprotect_rtp(at_b[i].data(), len));
+        at_b[i].resize(len);
+        CHECK(at_b[i] == rtp_packet(0, 0xAA, static_cast<std::uint16_t>(i + 1)));
+    }
+
+    // and what B sends reaches A decrypted
+    bytes wire = protect(*b_out, rtp_packet(0, 0xBB, 100));
+    b.send(facing_b, wire);
+    settle(io);
+    auto at_a = a.received();
+    REQUIRE(at_a.size() == 1);
+    CHECK(at_a[0] == rtp_packet(0, 0xBB, 100));
+
+    // forged (a bit flipped in the tag), replayed, or in clear: dropped and counted
+    bytes forged = protect(*b_out, rtp_packet(0, 0xBB, 101));
+    forged.back() ^= 1;
+    b.send(facing_b, forged);
+    b.send(facing_b, wire);
+    b.send(facing_b, rtp_packet(0, 0xBB, 102));
+    settle(io);
+    CHECK(a.received().empty());
+    CHECK(relay.totals().refused == 3);
+    CHECK(relay.stats(*s).legs[1].dropped == 3);
+    relay.close(*s);
+}
+
+TEST_CASE("srtp_relay: an SDES leg A to a plain leg B; lines we cannot honour are declined",
+          "[media][srtp]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(43000));
+    phone a(io), b(io);
+    std::any choice = choose(media::encryption::none);
+    b2b::media_context ctx;
+    ctx.options = &choice;
+    auto s = relay.open(ctx);
+    REQUIRE(s);
+    bytes a_key = key_of(30, 3);
+    // tag 1 asks for unencrypted SRTP (RFC 4568 6.3: declined), tag 2 is usable
+    std::string offer = sdes_sdp(
+        a.port(), "RTP/SAVP",
+        {"1 AES_CM_128_HMAC_SHA1_80 inline:" + srtp::base64_encode(key_of(30, 9)) + " UNENCRYPTED_SRTP",
+         "2 AES_CM_128_HMAC_SHA1_32 inline:" + srtp::base64_encode(a_key)});
+    auto to_b = relay.offer(*s, b2b::leg::a, offer);
+    REQUIRE(to_b);
+    CHECK(proto_of(*to_b) == "RTP/AVP");
+    CHECK(crypto_lines(*to_b).empty());
+    auto to_a = relay.answer(*s, b2b::leg::b, phone_sdp(b.port()));
+    REQUIRE(to_a);
+    CHECK(proto_of(*to_a) == "RTP/SAVP");
+    auto ours = crypto_lines(*to_a);
+    REQUIRE(ours.size() == 1);
+    CHECK(ours[0].tag == 2);
+    CHECK(ours[0].s == srtp::suite::aes_cm_128_hmac_sha1_32);
+    CHECK(ours[0].keys[0].key_salt != a_key); // our own key, never the phone's
+
+    std::uint16_t facing_a = port_in(*to_a), facing_b = port_in(*to_b);
+    auto a_out = srtp::context::make(srtp::suite::aes_cm_128_hmac_sha1_32, a_key, srtp::direction::outbound);
+    auto to_phone_a = srtp::context::make(srtp::suite::aes_cm_128_hmac_sha1_32, ours[0].keys[0].key_salt,
+                                          srtp::direction::inbound);
+    REQUIRE((a_out && to_phone_a));
+    a.send(facing_a, protect(*a_out, rtp_packet(0, 0xA1, 5)));
+    b.send(facing_b, rtp_packet(0, 0xB1, 9));
+    settle(io);
+    auto at_b = b.received();
+    REQUIRE(at_b.size() == 1);
+    CHECK(at_b[0] == rtp_packet(0, 0xA1, 5));
+    auto at_a = a.received();
+    REQUIRE(at_a.size() == 1);
+    std::size_t len = at_a[0].size();
+    REQUIRE(to_phone_a->unprotect_rtp(at_a[0].data(), len));
+    at_a[0].resize(len);
+    CHECK(at_a[0] == rtp_packet(0, 0xB1, 9));
+
+    // a re-INVITE repeating the key: our answer repeats ours (nothing restarts)
+    auto again = relay.offer(*s, b2b::leg::a, offer);
+    REQUIRE(again);
+    auto to_a2 = relay.answer(*s, b2b::leg::b, phone_sdp(b.port()));
+    REQUIRE(to_a2);
+    auto ours2 = crypto_lines(*to_a2);
+    REQUIRE(ours2.size() == 1);
+    CHECK(ours2[0].keys[0].key_salt == ours[0].keys[0].key_salt);
+    a.send(facing_a, protect(*a_out, rtp_packet(0, 0xA1, 6)));
+    settle(io);
+    CHECK(b.received().size() == 1);
+    relay.close(*s);
+}
+
+TEST_CASE("srtp_relay refuses what it cannot secure, never bridging it in clear", "[media][srtp]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(44000));
+    auto open = [&](const std::any& choice) {
+        b2b::media_context ctx;
+        ctx.options = &choice;
+        auto s = relay.open(ctx);
+        REQUIRE(s);
+        return *s;
+    };
+    std::any sdes = choose(media::encryption::sdes, {srtp::suite::aes_cm_128_hmac_sha1_80});
+    std::any none = choose(media::encryption::none);
+    std::string good = "1 AES_CM_128_HMAC_SHA1_80 inline:" + srtp::base64_encode(key_of(30, 1));
+
+    // SAVP with only lines we cannot use; SAVP without keys; ZRTP alone
+    auto s1 = open(none);
+    CHECK(relay.offer(s1, b2b::leg::a, sdes_sdp(4000, "RTP/SAVP", {"1 AES_CM_128_HMAC_SHA1_80 inline:AAAA"}))
+              .error() == tandem::srtp_errc::no_common_suite);
+    CHECK(relay.offer(s1, b2b::leg::a, sdes_sdp(4000, "RTP/SAVP", {})).error() ==
+          tandem::srtp_errc::unsupported_mode);
+    CHECK(relay.offer(s1, b2b::leg::a, phone_sdp(4000) + "a=zrtp-hash:1.10 abcdef\r\n").error() ==
+          tandem::srtp_errc::unsupported_mode);
+    relay.close(s1);
+
+    // an answer picking a tag or suite we did not offer, or no key at all
+    for (std::string bad :
+         {"2 AES_CM_128_HMAC_SHA1_80 inline:" + srtp::base64_encode(key_of(30, 2)),
+          "1 AES_CM_128_HMAC_SHA1_32 inline:" + srtp::base64_encode(key_of(30, 2)), std::string()}) {
+        CAPTURE(bad);
+        auto s2 = open(sdes);
+        REQUIRE(relay.offer(s2, b2b::leg::a, phone_sdp(4000)));
+        auto answer = bad.empty() ? sdes_sdp(5000, "RTP/SAVP", {}) : sdes_sdp(5000, "RTP/SAVP", {bad});
+        CHECK(relay.answer(s2, b2b::leg::b, answer).error() == tandem::srtp_errc::suite_not_offered);
+        relay.close(s2);
+    }
+    CHECK(relay.ports_in_use() == 0);
+}
