@@ -19,18 +19,14 @@
 //
 // Try it: sipp -sn uas -p 5070 & b2bua --to sip:127.0.0.1:5070 & sipp -sn uac 127.0.0.1:5060 -m 10
 
+#include "../common/serve.hpp"
+
 #include <tandem/b2bua/service.hpp>
 #include <tandem/media/rtp_relay.hpp>
 
 #include <asio.hpp>
 #include <fmt/core.h>
 
-#include <csignal>
-#include <functional>
-#include <initializer_list>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <cstdlib>
 #include <string>
 #include <utility>
@@ -48,24 +44,13 @@ struct fixed_route {
     bool log_media = false; // print each call's media figures when it ends
 
     b2b::decision route(const msg::message& invite) {
-        auto ruri = invite.request_uri();
-        std::string user = ruri && ruri->has_user ? std::string(ruri->user) + "@" : "";
-        std::string host =
-            std::string(target.host) + (target.has_port ? ":" + std::to_string(target.port) : "");
-        std::string params(target.params.text());
         b2b::route_decision d;
-        d.request_uri = std::string(target.scheme_text) + ":" + user + host + params;
+        d.request_uri = examples::leg_b_uri(target, invite);
         d.no_answer_timeout = no_answer;
         return d;
     }
     void on_event(const b2b::call_event& e) {
-        if (!log_media || e.what != b2b::call_event::kind::ended) return;
-        const auto& a = e.media.legs[0];
-        const auto& b = e.media.legs[1];
-        fmt::print(stderr,
-                   "b2bua info: media stats call={} a_packets={} a_bytes={} a_dropped={} b_packets={} "
-                   "b_bytes={} b_dropped={}\n",
-                   e.call_id_a, a.packets, a.bytes, a.dropped, b.packets, b.bytes, b.dropped);
+        if (log_media) examples::print_media_stats("b2bua", e);
     }
 };
 static_assert(b2b::policy<fixed_route>);
@@ -83,21 +68,11 @@ void usage(std::FILE* to) {
         "none)]\n");
 }
 
-// The value of `flag` among `names`, or a clear error and exit 2.
 template <class T>
 T one_of(const std::string& flag, const std::string& v,
          std::initializer_list<std::pair<const char*, T>> names) {
-    std::string all;
-    for (const auto& [name, value] : names) {
-        if (v == name) return value;
-        all += all.empty() ? name : std::string(", ") + name;
-    }
-    fmt::print(stderr, "b2bua: {} takes one of {}, not '{}'\n", flag, all, v);
-    std::exit(2);
+    return examples::one_of<T>("b2bua", flag, v, names);
 }
-
-template <class Service>
-int serve(asio::io_context& io, tandem::net::stack& sip, Service&& b2bua);
 
 } // namespace
 
@@ -162,17 +137,12 @@ int main(int argc, char** argv) {
             relay_media = one_of<bool>(a, value(), {{"none", false}, {"relay", true}});
         else if (a == "--rtp-ports") {
             std::string v = value();
-            unsigned low = 0, high = 0;
-            char dash = 0, extra = 0;
-            if (std::sscanf(v.c_str(), "%u%c%u%c", &low, &dash, &high, &extra) != 3 || dash != '-' ||
-                low < 1024 || high > 65535 || high < low + 1) {
+            if (!examples::parse_port_range(v, media.port_min, media.port_max)) {
                 fmt::print(stderr,
                            "b2bua: --rtp-ports takes LOW-HIGH with 1024 <= LOW < HIGH <= 65535, not '{}'\n",
                            v);
                 return 2;
             }
-            media.port_min = static_cast<std::uint16_t>(low);
-            media.port_max = static_cast<std::uint16_t>(high);
         } else if (a == "--media-address")
             media_address = value();
         else if (a == "--media-timeout")
@@ -254,57 +224,9 @@ int main(int argc, char** argv) {
                        relay_media && level <= tandem::logger::level::info};
     if (relay_media) {
         tandem::media::rtp_relay relay(io.get_executor(), media);
-        return serve(
-            io, sip,
+        return examples::serve(
+            "b2bua", io, sip,
             b2b::service<fixed_route, tandem::media::rtp_relay>(sip, policy, std::move(relay), scfg));
     }
-    return serve(io, sip, b2b::service<fixed_route>(sip, policy, {}, scfg));
+    return examples::serve("b2bua", io, sip, b2b::service<fixed_route>(sip, policy, {}, scfg));
 }
-
-namespace {
-
-// Runs the B2BUA until SIGINT or SIGTERM.
-template <class Service>
-int serve(asio::io_context& io, tandem::net::stack& sip, Service&& b2bua) {
-
-    // Memory of ended transactions goes back to the system every 10 s (glibc keeps freed
-    // pages otherwise, and a burst of call setups would hold its peak for good).
-    asio::steady_timer trim(io);
-    std::function<void()> trim_later = [&] {
-        trim.expires_after(std::chrono::seconds(10));
-        trim.async_wait([&](std::error_code ec) {
-            if (ec) return;
-#if defined(__GLIBC__)
-            ::malloc_trim(0);
-#endif
-            trim_later();
-        });
-    };
-    trim_later();
-
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    asio::steady_timer grace(io);
-    signals.async_wait([&](std::error_code, int) {
-        b2bua.end_all();
-        // let the BYEs and CANCELs get their answers (bounded), then stop
-        grace.expires_after(std::chrono::seconds(2));
-        grace.async_wait([&](std::error_code) {
-            trim.cancel();
-            sip.stop();
-        });
-    });
-    auto log_exception = [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-            fmt::print(stderr, "b2bua: {}\n", x.what());
-        }
-    };
-    asio::co_spawn(io, sip.run(), log_exception);
-    asio::co_spawn(io, b2bua.run(), log_exception);
-    io.run();
-    return 0;
-}
-
-} // namespace

@@ -1145,6 +1145,38 @@ TEST_CASE("an SDP the relay cannot rewrite never crosses: 500 on leg A, BYE on l
 }
 
 namespace {
+// A relay that refuses every offer, as the trenscrypter refuses media it cannot secure.
+struct refusing_relay : b2b::no_media {
+    tandem::result<std::string> offer(session&, leg, std::string_view) {
+        return tandem::make_error_code(tandem::media_errc::answer_mismatch);
+    }
+};
+} // namespace
+
+TEST_CASE("an offer the relay refuses gets 488 with a Warning saying why; no leg B", "[b2bua][call]") {
+    refusing_relay relay;
+    b2b::call<refusing_relay> c{relay,
+                                {"leg-a-call-id@192.0.2.10", "b2btagA", "sip:b2bua@203.0.113.5"},
+                                {"leg-b-xyz@203.0.113.5", "b2btagB", "sip:b2bua@203.0.113.5"}};
+    b2b::route_decision d;
+    d.request_uri = "sip:+15551234@198.51.100.20:5070";
+    c.start(invite_a(), 1, d, tandem::transaction::time_point{});
+    std::vector<int> statuses;
+    bool leg_b = false;
+    while (auto a = c.poll()) {
+        if (auto* r = std::get_if<b2b::respond>(&*a)) {
+            statuses.push_back(r->response.status());
+            if (r->response.status() == 488)
+                CHECK(r->response.header(msg::header_id::warning) ==
+                      "399 tandem \"the answer does not match the offer\"");
+        }
+        if (auto* q = std::get_if<b2b::send_request>(&*a)) leg_b = leg_b || q->to == leg::b;
+    }
+    CHECK(statuses == std::vector<int>{100, 488});
+    CHECK_FALSE(leg_b);
+}
+
+namespace {
 // A relay whose media dies 30 s after the answer, that says what it was told at open().
 struct dying_relay : b2b::no_media {
     std::string options_seen, transport_a, transport_b;

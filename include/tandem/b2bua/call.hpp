@@ -198,7 +198,8 @@ public:
         session_ = std::move(*session);
         if (std::string_view offer = message::find_sdp(*a().invite()); !offer.empty()) {
             auto rewritten = relay_.offer(*session_, leg::a, offer);
-            if (!rewritten) return fail(488, {}, {}, b2bua_errc::media_refused, now);
+            if (!rewritten)
+                return fail(488, {}, media_warning(rewritten.error()), b2bua_errc::media_refused, now);
             offer_b_ = std::move(*rewritten);
         }
         if (route.no_answer_timeout.count() > 0) no_answer_at_ = now + route.no_answer_timeout;
@@ -628,6 +629,15 @@ private:
     }
 
     // Leg A's INVITE fails here with `status`: the call is over.
+    // Why an offer's media was refused, for the phone (RFC 3261 20.43: 399, our pseudonym as agent;
+    // the text is the relay's error, which names no address or key).
+    static std::string media_warning(std::error_code ec) {
+        std::string text = ec.message();
+        std::erase(text, '"');
+        std::erase(text, '\\');
+        return "Warning: 399 tandem \"" + text + "\"\r\n";
+    }
+
     void fail(int status, std::string_view reason, std::string extra, end_cause cause, time_point now) {
         a().respond_invite(status, reason, {}, std::move(extra), false, now);
         end(cause, status, now);
@@ -812,7 +822,8 @@ private:
         std::string sdp;
         if (role.role == sdp::body_role::offer && session_) {
             auto rewritten = relay_.offer(*session_, side(from), role.sdp);
-            if (!rewritten) return at(from).respond(ref, req, 488, {}, {}, {}, {}, now);
+            if (!rewritten)
+                return at(from).respond(ref, req, 488, {}, media_warning(rewritten.error()), {}, {}, now);
             sdp = std::move(*rewritten);
         }
         std::string_view body = sdp.empty() ? req.body() : std::string_view(sdp);
