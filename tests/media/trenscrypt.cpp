@@ -17,6 +17,7 @@
 
 namespace media = tandem::media;
 namespace srtp = tandem::srtp;
+namespace rtp = tandem::rtp;
 namespace sdp = tandem::sdp;
 namespace b2b = tandem::b2bua;
 using namespace tandem::test;
@@ -246,4 +247,122 @@ TEST_CASE("srtp_relay refuses what it cannot secure, never bridging it in clear"
         relay.close(s2);
     }
     CHECK(relay.ports_in_use() == 0);
+}
+
+namespace {
+
+std::string attribute_of(const std::string& text, std::string_view name) {
+    auto sd = sdp::parse(text);
+    REQUIRE(sd);
+    const sdp::attribute* a = sdp::find_attribute(sd->media.at(0).attributes, name);
+    if (!a) a = sdp::find_attribute(sd->attributes, name);
+    return a && a->value ? *a->value : std::string();
+}
+
+std::string dtls_sdp(std::uint16_t port, const std::string& fingerprint, std::string_view setup) {
+    std::string s = phone_sdp(port);
+    s.replace(s.find("RTP/AVP"), 7, "UDP/TLS/RTP/SAVP");
+    return s + "a=rtcp-mux\r\na=fingerprint:" + fingerprint + "\r\na=setup:" + std::string(setup) + "\r\n";
+}
+
+// Phone B's DTLS: what it has to send goes to the relay; what it gets back is fed in, until
+// its handshake ends (bounded).
+void handshake(asio::io_context& io, phone& b, std::uint16_t relay_port, srtp::dtls_endpoint& e) {
+    for (int round = 0; round < 20 && e.state() == srtp::dtls_state::handshaking; ++round) {
+        while (auto d = e.poll_datagram()) b.send(relay_port, *d);
+        settle(io);
+        for (auto& d : b.received()) e.on_datagram(d, std::chrono::steady_clock::now());
+    }
+    while (auto d = e.poll_datagram()) b.send(relay_port, *d); // its last flight
+    settle(io);
+}
+
+} // namespace
+
+TEST_CASE("srtp_relay: a DTLS-SRTP leg B keyed by its own handshake, an early ClientHello kept",
+          "[media][srtp][dtls]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(45000));
+    phone a(io), b(io);
+    std::any choice = choose(media::encryption::dtls);
+    b2b::media_context ctx;
+    ctx.options = &choice;
+    auto s = relay.open(ctx);
+    REQUIRE(s);
+    auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
+    REQUIRE(to_b);
+    CHECK(proto_of(*to_b) == "UDP/TLS/RTP/SAVP");
+    CHECK(attribute_of(*to_b, "setup") == "actpass");
+    std::string relay_fp = attribute_of(*to_b, "fingerprint");
+    CHECK(relay_fp.starts_with("sha-256 "));
+    std::uint16_t facing_b = port_in(*to_b);
+
+    // phone B answers active (the DTLS client), its ClientHello ahead of its SIP answer
+    auto cert_b = srtp::certificate::generate();
+    REQUIRE(cert_b);
+    srtp::dtls_endpoint eb(*cert_b);
+    eb.start(srtp::dtls_role::client, relay_fp, std::chrono::steady_clock::now());
+    while (auto d = eb.poll_datagram()) b.send(facing_b, *d);
+    settle(io);
+    CHECK(b.received().empty()); // held: the relay does not know B's address yet
+
+    auto to_a = relay.answer(*s, b2b::leg::b, dtls_sdp(b.port(), cert_b->fingerprint(), "active"));
+    REQUIRE(to_a);
+    CHECK(proto_of(*to_a) == "RTP/AVP");
+    CHECK(attribute_of(*to_a, "fingerprint").empty()); // leg B's keying stays on leg B
+    std::uint16_t facing_a = port_in(*to_a);
+    handshake(io, b, facing_b, eb);
+    REQUIRE(eb.state() == srtp::dtls_state::connected);
+    auto keys = eb.keys();
+    REQUIRE(keys);
+
+    auto b_in = srtp::context::make(keys->s, keys->remote, srtp::direction::inbound);
+    auto b_out = srtp::context::make(keys->s, keys->local, srtp::direction::outbound);
+    REQUIRE((b_in && b_out));
+    a.send(facing_a, rtp_packet(0, 0xAA, 1));
+    b.send(facing_b, protect(*b_out, rtp_packet(0, 0xBB, 1)));
+    settle(io);
+    auto at_b = b.received();
+    REQUIRE(at_b.size() == 1);
+    std::size_t len = at_b[0].size();
+    REQUIRE(b_in->unprotect_rtp(at_b[0].data(), len));
+    at_b[0].resize(len);
+    CHECK(at_b[0] == rtp_packet(0, 0xAA, 1));
+    auto at_a = a.received();
+    REQUIRE(at_a.size() == 1);
+    CHECK(at_a[0] == rtp_packet(0, 0xBB, 1));
+    CHECK(relay.check(*s, std::chrono::steady_clock::now()).end == b2b::b2bua_errc{});
+    relay.close(*s);
+}
+
+TEST_CASE("srtp_relay: a DTLS peer whose certificate is not its a=fingerprint gets no media",
+          "[media][srtp][dtls]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(46000));
+    phone a(io), b(io);
+    std::any choice = choose(media::encryption::dtls);
+    b2b::media_context ctx;
+    ctx.options = &choice;
+    auto s = relay.open(ctx);
+    REQUIRE(s);
+    auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
+    REQUIRE(to_b);
+    std::uint16_t facing_b = port_in(*to_b);
+    auto cert_b = srtp::certificate::generate();
+    auto other = srtp::certificate::generate();
+    REQUIRE((cert_b && other));
+    // an answer with setup:actpass cannot work (RFC 5763 5: the answerer picks a role)
+    CHECK(relay.answer(*s, b2b::leg::b, dtls_sdp(b.port(), cert_b->fingerprint(), "actpass")).error() ==
+          tandem::srtp_errc::bad_setup);
+    auto to_a = relay.answer(*s, b2b::leg::b, dtls_sdp(b.port(), other->fingerprint(), "active"));
+    REQUIRE(to_a);
+    srtp::dtls_endpoint eb(*cert_b);
+    eb.start(srtp::dtls_role::client, attribute_of(*to_b, "fingerprint"), std::chrono::steady_clock::now());
+    handshake(io, b, facing_b, eb);
+    CHECK(relay.check(*s, std::chrono::steady_clock::now()).end == b2b::b2bua_errc::media_failed);
+    // nothing of leg A reaches B in clear
+    a.send(port_in(*to_a), rtp_packet(0, 0xAA, 1));
+    settle(io);
+    for (const auto& p : b.received()) CHECK(rtp::classify(p) != rtp::packet_kind::rtp);
+    relay.close(*s);
 }

@@ -276,6 +276,30 @@ public:
         settle(l, k);
     }
 
+    /// A DTLS datagram from leg `leg_` before that leg's SDP said where its phone is (a
+    /// ClientHello racing its SIP answer): kept, with its source, until `release_early` (at
+    /// most 8 per leg; more are dropped).
+    void hold_dtls(std::size_t i, std::size_t leg_, std::size_t k, const udp_endpoint& from,
+                   std::span<const std::uint8_t> d) {
+        if (i >= streams_.size() || k > 1) return;
+        leg& l = streams_[i][leg_];
+        if (l.mode != encryption::dtls || l.early.size() >= 8 || d.size() > 2048) return;
+        l.early.push_back({from, k, std::vector<std::uint8_t>(d.begin(), d.end())});
+    }
+
+    /// Feeds the held datagrams whose source `accept(i, leg, k, from)` approves now that the
+    /// SDP is known; the others are forgotten.
+    template <class Accept>
+    void release_early(Accept&& accept, time_point now) {
+        for (std::size_t i = 0; i < streams_.size(); ++i)
+            for (std::size_t side = 0; side < 2; ++side) {
+                auto early = std::move(streams_[i][side].early);
+                streams_[i][side].early.clear();
+                for (auto& e : early)
+                    if (accept(i, side, e.k, e.from)) on_dtls(i, side, e.k, e.data, now);
+            }
+    }
+
     /// Hands each DTLS datagram waiting to go out to `send(i, leg, k, bytes)`.
     template <class Send>
     void drain(Send&& send) {
@@ -345,6 +369,12 @@ private:
         std::optional<srtp::dtls_role> role;
         std::array<std::unique_ptr<srtp::dtls_endpoint>, 2> dtls; // per component
         std::array<bool, 2> installed{};
+        struct held {
+            udp_endpoint from;
+            std::size_t k;
+            std::vector<std::uint8_t> data;
+        };
+        std::vector<held> early; // DTLS before its phone's address was known
         // SRTP contexts, per component (component 1 only for DTLS without rtcp-mux)
         std::array<srtp::context, 2> in, out;
 
@@ -356,6 +386,7 @@ private:
             fingerprint.clear();
             for (auto& d : dtls) d.reset();
             installed = {};
+            early.clear();
             in = {};
             out = {};
         }

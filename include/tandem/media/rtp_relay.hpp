@@ -144,7 +144,16 @@ public:
     result<std::string> answer(session& s, b2bua::leg from, std::string_view sdp) {
         auto r = s.p->core.answer(from == b2bua::leg::b ? 1 : 0, sdp);
         if (r) s.p->answered_at = std::chrono::steady_clock::now();
-        flush_dtls(*s.p); // a DTLS client's first flight
+        if (auto& c = s.p->crypto) {
+            // DTLS that raced this answer counts if it came from where the answer says
+            const auto& streams = s.p->core.streams();
+            c->release_early(
+                [&](std::size_t i, std::size_t side, std::size_t, const udp::endpoint& src) {
+                    return i < streams.size() && same_address(src, streams[i].legs[side].rtp.expected());
+                },
+                std::chrono::steady_clock::now());
+            flush_dtls(*s.p); // a DTLS client's first flight, a server's answer to an early hello
+        }
         return r;
     }
 
@@ -484,11 +493,16 @@ private:
             if (crypto) {
                 // each leg's keying is its own: DTLS ends here on a DTLS leg (from the address
                 // the phone's SDP gave), and nothing of it crosses
-                if (kind == rtp::packet_kind::dtls && crypto->terminates_dtls(pp.stream, x) &&
-                    same_address(from, me.rtp.expected())) {
-                    crypto->on_dtls(pp.stream, x, k, p, now);
-                    flush_dtls(cm);
-                    return -1;
+                if (kind == rtp::packet_kind::dtls && crypto->terminates_dtls(pp.stream, x)) {
+                    if (me.rtp.expected().address().is_unspecified()) {
+                        crypto->hold_dtls(pp.stream, x, k, from, p); // before the phone's answer
+                        return -1;
+                    }
+                    if (same_address(from, me.rtp.expected())) {
+                        crypto->on_dtls(pp.stream, x, k, p, now);
+                        flush_dtls(cm);
+                        return -1;
+                    }
                 }
                 return drop();
             }
