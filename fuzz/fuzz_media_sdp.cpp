@@ -1,8 +1,10 @@
 // libFuzzer target: bytes as the SDP offers and answers of one relayed call (bodies separated
 // by a line "--", each prefixed with the leg it comes from). Whatever the relay accepts must
 // come out as SDP that parses, shows only our addresses, and keeps its ports; ports are
-// bounded by m= lines, and every one comes back when the call ends.
+// bounded by m= lines, and every one comes back when the call ends. Half the inputs run with
+// the trenscrypter's crypto_session rewriting too: then no key of one leg may reach the other.
 
+#include <tandem/media/crypto_session.hpp>
 #include <tandem/media/relay_session.hpp>
 
 #include <array>
@@ -10,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +39,20 @@ struct ports final : media::port_source {
 
 const media::relay_addresses ours{"203.0.113.5", "2001:db8::5"};
 
-void check(const tandem::result<std::string>& out, const ports& p, std::size_t to) {
+// `input`: set when the trenscrypter's rewriting is on (without it, SDES crosses as it is).
+void check(const tandem::result<std::string>& out, const ports& p, std::size_t to, std::string_view input) {
     if (!out) return;
     auto sd = sdp::parse(*out);
     if (!sd) std::abort(); // what we write, we must read
+    for (const auto& m : sd->media)
+        for (const auto& a : m.attributes)
+            if (!input.empty() && a.name == "crypto" && a.value) {
+                // our own key, never one from the input (keys do not cross legs)
+                auto c = tandem::srtp::parse_crypto(*a.value);
+                if (!c) std::abort();
+                std::string key = tandem::srtp::base64_encode(c->keys.at(0).key_salt);
+                if (input.find(key.substr(0, 20)) != std::string_view::npos) std::abort();
+            }
     if (!sd->connection || (sd->connection->address != ours.ipv4 && sd->connection->address != ours.ipv6))
         std::abort();
     for (std::size_t i = 0; i < sd->media.size(); ++i) {
@@ -60,6 +73,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::array<std::optional<bool>, 2> family{};
         if (size & 1) family[1] = (size & 2) != 0; // the policy's choice for leg B, or none
         media::relay_session s(p, ours, family, {7, 11});
+        static const auto cert = std::make_shared<const tandem::srtp::certificate>(
+            std::move(*tandem::srtp::certificate::generate()));
+        std::optional<media::crypto_session> crypto;
+        if (size & 4) {
+            std::optional<media::encryption_choice> b;
+            if (size & 8) b = media::encryption_choice{static_cast<media::encryption>((size >> 4) % 3), {}};
+            crypto.emplace(cert, b);
+            s.rewrite_with(&*crypto);
+        }
+        std::string_view whole = in;
         bool offer = true;
         while (!in.empty()) {
             std::size_t cut = in.find("\n--\n");
@@ -69,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::size_t from = (body[0] & 1) ? 1 : 0;
             body.remove_prefix(1);
             auto out = offer ? s.offer(from, body) : s.answer(from, body);
-            check(out, p, 1 - from);
+            check(out, p, 1 - from, crypto ? whole : std::string_view{});
             if (out) offer = !offer;
         }
         s.release_all();

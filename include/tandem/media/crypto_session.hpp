@@ -96,8 +96,12 @@ public:
         std::size_t to = 1 - from;
         leg& x = streams_[i][from];
         leg& y = streams_[i][to];
-        if (!rtp_based(m.proto)) return {};
         x.offered_proto = m.proto;
+        x.offered_rtp = rtp_based(m.proto);
+        if (!x.offered_rtp) {
+            clean(m); // not media we re-encrypt, and no keying of one leg crosses to the other
+            return {};
+        }
         x.offered_mux = sdp::find_attribute(m.attributes, "rtcp-mux") != nullptr;
         bool feedback = m.proto.ends_with('F');
         if (m.port == 0) {
@@ -156,7 +160,11 @@ public:
         std::size_t to = 1 - from;
         leg& y = streams_[i][from]; // the answering phone's leg
         leg& x = streams_[i][to];   // the offerer's
-        if (!rtp_based(m.proto) || !x.known) return {};
+        if (!x.offered_rtp || !x.known) {
+            clean(m);
+            return {};
+        }
+        if (m.port != 0 && !rtp_based(m.proto)) return media_errc::answer_mismatch; // RFC 3264 6
         if (m.port == 0) {
             clean(m);
             m.proto = x.offered_proto;
@@ -357,6 +365,7 @@ private:
         encryption mode = encryption::none;
         std::vector<srtp::suite> suites; // what we offer this leg, for SDES
         std::string offered_proto;       // of its phone's last offer
+        bool offered_rtp = false;        // and whether that was RTP (else we leave the line alone)
         bool offered_mux = false;
         // SDES
         std::vector<srtp::crypto_attribute> offered; // its phone's usable lines, in its order
@@ -378,12 +387,13 @@ private:
         // SRTP contexts, per component (component 1 only for DTLS without rtcp-mux)
         std::array<srtp::context, 2> in, out;
 
+        // Another encryption than before: nothing keyed so far carries over (what its phone
+        // offered, fingerprint included, was just learned and stays).
         void reset_keys() {
             suite.reset();
             our_key.clear();
             ours.clear();
             role.reset();
-            fingerprint.clear();
             for (auto& d : dtls) d.reset();
             installed = {};
             early.clear();
