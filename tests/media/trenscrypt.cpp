@@ -311,6 +311,14 @@ TEST_CASE("srtp_relay: a DTLS-SRTP leg B keyed by its own handshake, an early Cl
     CHECK(proto_of(*to_a) == "RTP/AVP");
     CHECK(attribute_of(*to_a, "fingerprint").empty()); // leg B's keying stays on leg B
     std::uint16_t facing_a = port_in(*to_a);
+    // a stranger's ClientHello (another address than B's SDP) is dropped, not answered
+    phone stranger(io, "127.0.0.2");
+    srtp::dtls_endpoint es(*cert_b);
+    es.start(srtp::dtls_role::client, relay_fp, std::chrono::steady_clock::now());
+    while (auto d = es.poll_datagram()) stranger.send(facing_b, *d);
+    settle(io);
+    CHECK(stranger.received().empty());
+    CHECK(relay.stats(*s).legs[1].dropped == 1);
     handshake(io, b, facing_b, eb);
     REQUIRE(eb.state() == srtp::dtls_state::connected);
     auto keys = eb.keys();
@@ -364,5 +372,78 @@ TEST_CASE("srtp_relay: a DTLS peer whose certificate is not its a=fingerprint ge
     a.send(port_in(*to_a), rtp_packet(0, 0xAA, 1));
     settle(io);
     for (const auto& p : b.received()) CHECK(rtp::classify(p) != rtp::packet_kind::rtp);
+    relay.close(*s);
+}
+
+TEST_CASE("srtp_relay: a DTLS leg A answered active, two handshakes without rtcp-mux, to an SDES leg B",
+          "[media][srtp][dtls]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(47000));
+    phone a(io), a_rtcp(io), b(io);
+    std::any choice = choose(media::encryption::sdes, {srtp::suite::aes_cm_128_hmac_sha1_80});
+    b2b::media_context ctx;
+    ctx.options = &choice;
+    auto s = relay.open(ctx);
+    REQUIRE(s);
+    auto cert_a = srtp::certificate::generate();
+    REQUIRE(cert_a);
+    // phone A offers DTLS-SRTP (actpass, its RTCP on a port of its own, no rtcp-mux)
+    std::string offer = phone_sdp(a.port());
+    offer.replace(offer.find("RTP/AVP"), 7, "UDP/TLS/RTP/SAVPF");
+    offer += "a=rtcp:" + std::to_string(a_rtcp.port()) + "\r\na=fingerprint:" + cert_a->fingerprint() +
+             "\r\na=setup:actpass\r\n";
+    auto to_b = relay.offer(*s, b2b::leg::a, offer);
+    REQUIRE(to_b);
+    CHECK(proto_of(*to_b) == "RTP/SAVPF"); // feedback kept, SDES toward B
+    auto offered = crypto_lines(*to_b);
+    REQUIRE(offered.size() == 1);
+    bytes b_key = key_of(30, 5);
+    auto to_a = relay.answer(
+        *s, b2b::leg::b,
+        sdes_sdp(b.port(), "RTP/SAVPF", {"1 AES_CM_128_HMAC_SHA1_80 inline:" + srtp::base64_encode(b_key)}));
+    REQUIRE(to_a);
+    CHECK(proto_of(*to_a) == "UDP/TLS/RTP/SAVPF");
+    CHECK(attribute_of(*to_a, "setup") == "active"); // RFC 5763 5: we are the DTLS client
+    CHECK(crypto_lines(*to_a).empty());
+    std::string relay_fp = attribute_of(*to_a, "fingerprint");
+    std::uint16_t facing_a = port_in(*to_a);
+
+    // two servers on phone A (RTP and RTCP ports); our ClientHellos are already on their way
+    std::array<srtp::dtls_endpoint, 2> ea{srtp::dtls_endpoint(*cert_a), srtp::dtls_endpoint(*cert_a)};
+    std::array<phone*, 2> sock{&a, &a_rtcp};
+    auto now = std::chrono::steady_clock::now();
+    for (auto& e : ea) e.start(srtp::dtls_role::server, relay_fp, now);
+    for (int round = 0; round < 20; ++round) {
+        settle(io);
+        for (std::size_t k = 0; k < 2; ++k) {
+            for (auto& d : sock[k]->received()) ea[k].on_datagram(d, std::chrono::steady_clock::now());
+            while (auto d = ea[k].poll_datagram())
+                sock[k]->send(static_cast<std::uint16_t>(facing_a + k), *d);
+        }
+        if (ea[0].state() == srtp::dtls_state::connected && ea[1].state() == srtp::dtls_state::connected)
+            break;
+    }
+    REQUIRE(ea[0].state() == srtp::dtls_state::connected);
+    REQUIRE(ea[1].state() == srtp::dtls_state::connected);
+    settle(io);
+    auto k0 = ea[0].keys();
+    auto k1 = ea[1].keys();
+    REQUIRE((k0 && k1));
+    CHECK(k0->remote != k1->remote); // a handshake, and keys, per component
+
+    // A's SRTP reaches B re-encrypted with B's leg keys
+    auto a_out = srtp::context::make(k0->s, k0->local, srtp::direction::outbound);
+    auto at_b_ctx = srtp::context::make(srtp::suite::aes_cm_128_hmac_sha1_80, offered[0].keys[0].key_salt,
+                                        srtp::direction::inbound);
+    REQUIRE((a_out && at_b_ctx));
+    a.send(facing_a, protect(*a_out, rtp_packet(0, 0xAA, 3)));
+    settle(io);
+    auto at_b = b.received();
+    REQUIRE(at_b.size() == 1);
+    std::size_t len = at_b[0].size();
+    REQUIRE(at_b_ctx->unprotect_rtp(at_b[0].data(), len));
+    at_b[0].resize(len);
+    CHECK(at_b[0] == rtp_packet(0, 0xAA, 3));
+    CHECK(relay.check(*s, std::chrono::steady_clock::now()).end == b2b::b2bua_errc{});
     relay.close(*s);
 }

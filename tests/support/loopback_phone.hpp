@@ -30,7 +30,8 @@ using udp = asio::ip::udp;
 
 // A phone: one socket, what it received.
 struct phone {
-    explicit phone(asio::io_context& io) : sock(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    explicit phone(asio::io_context& io, const char* address = "127.0.0.1")
+        : sock(io, udp::endpoint(asio::ip::make_address(address), 0)) {
         sock.non_blocking(true);
     }
     udp::socket sock;
