@@ -447,3 +447,33 @@ TEST_CASE("srtp_relay: a DTLS leg A answered active, two handshakes without rtcp
     CHECK(relay.check(*s, std::chrono::steady_clock::now()).end == b2b::b2bua_errc{});
     relay.close(*s);
 }
+
+TEST_CASE("srtp_relay: a lost DTLS flight is sent again on the relay's own timer", "[media][srtp][dtls]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(48000));
+    phone a(io), b(io);
+    auto s = relay.open(b2b::media_context{});
+    REQUIRE(s);
+    auto cert_a = srtp::certificate::generate();
+    REQUIRE(cert_a);
+    auto to_b =
+        relay.offer(*s, b2b::leg::a, dtls_sdp(a.port(), cert_a->fingerprint(), "actpass")); // leg B: DTLS too
+    REQUIRE(to_b);
+    auto to_a = relay.answer(*s, b2b::leg::b, dtls_sdp(b.port(), cert_a->fingerprint(), "active"));
+    REQUIRE(to_a);
+    CHECK(attribute_of(*to_a, "setup") == "active");
+    settle(io);
+    auto first = a.received(); // our ClientHello to phone A, which A "loses"
+    REQUIRE(first.size() == 1);
+    CHECK(rtp::classify(first[0]) == rtp::packet_kind::dtls);
+    // no call asks the relay anything meanwhile: its own timer resends (RFC 6347 4.2.4, 1 s)
+    io.restart();
+    io.run_for(std::chrono::milliseconds(1600));
+    auto again = a.received();
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].size() == first[0].size());
+    relay.close(*s);
+    io.restart();
+    io.run_for(std::chrono::milliseconds(100));
+    CHECK(io.stopped()); // nothing left pending once the call is gone
+}

@@ -211,7 +211,8 @@ private:
     struct shared {
         shared(asio::any_io_executor e, rtp_relay_config c)
             : ex(std::move(e)), cfg(std::move(c)), pool(cfg.port_min, cfg.port_max, std::random_device{}()),
-              session_ids(std::random_device{}()), ready(ex, ::epoll_create1(EPOLL_CLOEXEC)) {}
+              session_ids(std::random_device{}()), ready(ex, ::epoll_create1(EPOLL_CLOEXEC)), dtls_timer(ex) {
+        }
         ~shared() {
             std::error_code ec;
             ready.close(ec);
@@ -225,6 +226,9 @@ private:
         // the epoll set of every media socket; Asio waits on its descriptor
         asio::posix::stream_descriptor ready;
         bool waiting = false;
+        // DTLS handshakes' retransmissions (armed only while one is due)
+        asio::steady_timer dtls_timer;
+        std::optional<time_point> dtls_due;
 
         int epfd() { return ready.native_handle(); }
         void wait() {
@@ -330,6 +334,10 @@ private:
         if (!sh->calls && sh->waiting) {
             std::error_code ec;
             sh->ready.cancel(ec); // nothing left to wait for
+        }
+        if (!sh->calls && sh->dtls_due) {
+            sh->dtls_due.reset();
+            sh->dtls_timer.cancel();
         }
     }
 
@@ -533,6 +541,7 @@ private:
     // to where that phone receives.
     static void flush_dtls(call_media& cm) {
         if (!cm.crypto) return;
+        arm_dtls(*cm.s, cm.crypto->next_timeout());
         cm.crypto->drain(
             [&](std::size_t i, std::size_t side, std::size_t k, std::span<const std::uint8_t> d) {
                 if (i >= cm.io.size() || !cm.io[i][side] || i >= cm.core.streams().size()) return;
@@ -542,6 +551,24 @@ private:
                 ::sendto(cm.io[i][side]->slots[k].fd, d.data(), d.size(), MSG_DONTWAIT, to.data(),
                          static_cast<socklen_t>(to.size()));
             });
+    }
+
+    // Handshakes retransmit on the relay's own timer, whatever state their calls are in (a
+    // DTLS leg may key during early media).
+    static void arm_dtls(shared& sh, std::optional<time_point> at) {
+        if (!at || (sh.dtls_due && *sh.dtls_due <= *at)) return;
+        sh.dtls_due = at;
+        sh.dtls_timer.expires_at(*at); // a wait for a later time is cancelled
+        sh.dtls_timer.async_wait([&sh](const std::error_code& ec) {
+            if (ec) return; // re-armed earlier, or the last call closed
+            sh.dtls_due.reset();
+            auto now = std::chrono::steady_clock::now();
+            for (call_media* cm = sh.calls; cm; cm = cm->next)
+                if (cm->crypto) {
+                    cm->crypto->on_timeout(now);
+                    flush_dtls(*cm); // sends, and arms the timer for what is due next
+                }
+        });
     }
 
     std::unique_ptr<shared> s_;
