@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Media checks for the end-to-end phone tests (tests/e2e/phones_relay.sh); python3 stdlib only.
+"""Media checks for the end-to-end phone tests (tests/e2e/phones_relay.sh, phones_trenscrypt.sh);
+python3 stdlib only.
 
   media_check.py inject PCAP --b2bua-sip PORT --phone-sip PORT --from-port PORT
       Reads the capture taken so far, finds the SDP the b2bua last sent to the phone at
@@ -7,12 +8,27 @@
       INJECT_RTP valid-looking RTP packets (PT 0, SSRC 0x55555555, payload all 0x55) and
       INJECT_GARBAGE datagrams that are not RTP (also made of 0x55 bytes).
 
-  media_check.py check PCAP --b2bua-sip PORT --a-sip PORT --b-sip PORT --injector-port PORT
-                 --rec-a DIR --rec-b DIR --b2bua-log FILE --mode relay|none
+  media_check.py check PCAP --b2bua-sip PORT --a-sip PORT --b-sip PORT [--injector-port PORT]
+                 --rec-a DIR --rec-b DIR --b2bua-log FILE [--mode relay|none] [--no-hold]
+                 [--enc-a plain|sdes|dtls --enc-b plain|sdes|dtls [--suites-b S,...]]
+                 [--relay-ports LOW-HIGH] [--expect-fail CHECK,...]
       Runs every check on a finished call and prints one PASS/FAIL line per check plus what was
       measured. Exit 0 when all pass. With --mode none (the b2bua relays signaling only) it is a
       self-check of the detectors: exit 0 only if the direct RTP between the phones and the
       injected packets reaching phone A ARE detected, and every other check passes.
+      Without --injector-port there was no injection (no injection checks); with --no-hold the
+      call was not held (no hold, resume and SDP stability checks).
+      --enc-a/--enc-b (phones_trenscrypt.sh): the media encryption each leg must have. Per leg
+      (A: phone A <-> the relay, B: phone B <-> the relay): its SDP offer and answer fit the mode
+      (plain: RTP/AVP(F) without a=crypto or a=fingerprint; sdes: a=crypto on both sides, RTP/SAVP or
+      best effort RTP/AVP, the answer's suite one of the offer's; dtls: UDP/TLS/RTP/SAVP(F) with
+      a=fingerprint and a=setup), DTLS records cross the leg both ways (dtls), and on the wire
+      the PCMU payload decodes to the tones (plain) or to no tone at all, not even one packet's
+      worth, with an authentication tag after the 160 payload bytes (sdes, dtls). --suites-b: the
+      relay's offer on leg B lists exactly these SDES suites, in this order, and phone B's
+      answer picks one of them. --relay-ports: every address and port in the SDP the relay sends
+      each phone is the relay's (127.0.0.1, a port in LOW-HIGH).
+      --expect-fail: a self-check; exit 0 only if exactly these checks fail.
 
 Phone A calls, phone B answers; A sends a 1000 Hz tone, B 600 Hz; both record what they decode
 into *-dec.wav in their --rec-* folder: dump-<time>-dec.wav from baresip's sndfile module,
@@ -264,6 +280,55 @@ def parse_sdp(body):
     return Sdp(addr, port, direction) if port is not None else None
 
 
+class SdpMedia:
+    """What the encryption checks need from an SDP body: its first audio stream (proto, port,
+    formats) and what applies to it, session-level attributes included (linphone puts a=setup and
+    a=fingerprint there)."""
+
+    def __init__(self):
+        self.proto, self.port, self.formats = None, None, []
+        self.addrs = set()  # c= addresses (session and audio)
+        self.rtcp = None  # (port, address or None) of a=rtcp
+        self.cryptos = []  # [(tag, suite, key parameters)]
+        self.fingerprints, self.setup, self.candidates = [], None, 0
+
+    def __str__(self):
+        return (f"{self.proto} {','.join(sorted(self.addrs))}:{self.port}"
+                + "".join(f" crypto:{t} {su}" for t, su, _ in self.cryptos)
+                + (" fingerprint" if self.fingerprints else "") + (f" setup:{self.setup}" if self.setup else ""))
+
+
+def sdp_media(body):
+    out, session, in_audio = SdpMedia(), True, False
+    for line in body.splitlines():
+        line = line.strip()
+        if line.startswith("m="):
+            if in_audio:
+                break
+            fields = line[2:].split()
+            session, in_audio = False, fields[0] == "audio"
+            if in_audio:
+                out.port, out.proto, out.formats = int(fields[1]), fields[2], fields[3:]
+            continue
+        if not (session or in_audio):
+            continue
+        if line.startswith("c="):
+            out.addrs.add(line.split()[-1])
+        elif line.startswith("a=crypto:"):
+            parts = line[9:].split()
+            out.cryptos.append((parts[0], parts[1] if len(parts) > 1 else "", " ".join(parts[2:])))
+        elif line.startswith("a=fingerprint:"):
+            out.fingerprints.append(line[14:].strip())
+        elif line.startswith("a=setup:"):
+            out.setup = line[8:].strip()
+        elif line.startswith("a=rtcp:"):
+            parts = line[7:].split()
+            out.rtcp = (int(parts[0]), parts[3] if len(parts) >= 4 else None)
+        elif line.startswith("a=candidate:"):
+            out.candidates += 1
+    return out
+
+
 def sdps(messages, sport, dport):
     """[(message, SDP)] of the SIP messages from sport to dport that carry SDP, first copies only
     (a retransmission repeats its start line and CSeq)."""
@@ -277,6 +342,7 @@ def sdps(messages, sport, dport):
         seen.add(key)
         sdp = parse_sdp(m.body) if "application/sdp" in m.header("Content-Type").lower() else None
         if sdp:
+            sdp.media = sdp_media(m.body)
             out.append((m, sdp))
     return out
 
@@ -328,16 +394,32 @@ def injected_like(payload):
     return INJECT_MARK in payload or (rtp is not None and rtp[2] == INJECT_SSRC) or not (rtp or is_rtcp(payload))
 
 
-def flow_tone(datagrams, dst_ports, after, freq):
-    """Seconds of freq in the PCMU RTP sent to dst_ports after time `after` (arrival order)."""
+def flow_tone(datagrams, dst_ports, after, freq, keep=None):
+    """Seconds of freq in the PCMU RTP sent to dst_ports after time `after` (arrival order), or
+    in the datagrams `keep` accepts when it is given (dst_ports is then ignored)."""
     samples = []
     for d in datagrams:
-        if d.t < after or d.dport not in dst_ports:
+        if d.t < after or (d.dport not in dst_ports if keep is None else not keep(d)):
             continue
         rtp = rtp_header(d.payload)
         if rtp and rtp[0] == 0:
-            samples.extend(ULAW[b] for b in rtp[3])
+            samples.extend(ULAW[b] for b in rtp[3][:160])
     return tone_seconds(samples, 8000, freq)
+
+
+def plain_packets(datagrams, keep, freq):
+    """How many PCMU RTP packets `keep` accepts whose first 160 payload bytes alone decode to freq:
+    a single packet of plaintext on a leg that should be encrypted shows up here."""
+    n = 0
+    for d in datagrams:
+        if not keep(d):
+            continue
+        rtp = rtp_header(d.payload)
+        if rtp and rtp[0] == 0 and len(rtp[3]) >= 160:
+            block = [ULAW[b] for b in rtp[3][:160]]
+            if sum(v * v for v in block) / 160 > 100.0**2 and tone_ratio(block, freq, 8000) > 0.5:
+                n += 1
+    return n
 
 
 def media_stats(log_path):
@@ -350,10 +432,105 @@ def media_stats(log_path):
     return out
 
 
+# SRTP authentication tag bytes per SDES suite (RFC 4568, 6188, 7714): what follows the payload.
+TAG_BYTES = {"AES_CM_128_HMAC_SHA1_80": 10, "AES_CM_128_HMAC_SHA1_32": 4, "AES_256_CM_HMAC_SHA1_80": 10,
+             "AES_256_CM_HMAC_SHA1_32": 4, "AEAD_AES_128_GCM": 16, "AEAD_AES_256_GCM": 16}
+
+
+def leg_sdp_check(report, leg, mode, offer, answer, suites):
+    """The offer and answer on one leg fit its encryption mode (and, with suites, list them)."""
+    problems = []
+    for role, s in (("offer", offer), ("answer", answer)):
+        if mode == "plain":
+            if s.proto not in ("RTP/AVP", "RTP/AVPF") or s.cryptos or s.fingerprints:
+                problems.append(f"the {role} is not plain RTP/AVP(F)")
+        elif mode == "sdes":
+            if s.proto not in ("RTP/SAVP", "RTP/SAVPF", "RTP/AVP", "RTP/AVPF") or not s.cryptos:
+                problems.append(f"the {role} has no a=crypto on RTP/SAVP (or RTP/AVP)")
+        elif s.proto not in ("UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF") or not s.fingerprints or not s.setup:
+            problems.append(f"the {role} is not UDP/TLS/RTP/SAVP(F) with a=fingerprint and a=setup")
+    picked = None
+    if mode == "sdes" and offer.cryptos and answer.cryptos:
+        picked = answer.cryptos[0]
+        if len(answer.cryptos) != 1 or (picked[0], picked[1]) not in {(t, su) for t, su, _ in offer.cryptos}:
+            problems.append("the answer's a=crypto is not exactly one of the offer's (tag and suite)")
+    if mode == "dtls" and offer.setup and answer.setup:
+        if answer.setup not in ("active", "passive") or answer.setup == offer.setup:
+            problems.append(f"the setup roles do not pair ({offer.setup} / {answer.setup})")
+    report.check(f"enc_sdp_{leg}", not problems,
+                 f"leg {leg} ({mode}): offer {offer}; answer {answer}" + (f": {'; '.join(problems)}" if problems else ""))
+    if suites:
+        offered = [su for _, su, _ in offer.cryptos]
+        ok = offered == suites and picked is not None and picked[1] in suites
+        report.check(f"suites_{leg}", ok,
+                     f"leg {leg}: offered {','.join(offered) or 'no suite'} (wanted {','.join(suites)}), "
+                     f"answered {picked[1] if picked else 'none'}")
+    return picked[1] if picked else None
+
+
+def payload_sizes(datagrams, keep):
+    """{RTP payload size: packets} of the PCMU RTP packets `keep` accepts."""
+    sizes = {}
+    for d in datagrams:
+        rtp = rtp_header(d.payload) if keep(d) else None
+        if rtp and rtp[0] == 0:
+            sizes[len(rtp[3])] = sizes.get(len(rtp[3]), 0) + 1
+    return sizes
+
+
+def encryption_checks(report, args, datagrams, sip_ports, legs):
+    """The per-leg encryption checks (--enc-a/--enc-b). legs: [(leg, mode, phone's media ports,
+    offer, answer, the answer's time on the wire, tone to the phone, tone from it)]."""
+    for leg, mode, ports, offer, answer, answer_t, tone_in, tone_out in legs:
+        suites = args.suites_b.split(",") if leg == "B" and args.suites_b else None
+        suite = leg_sdp_check(report, leg, mode, offer.media, answer.media, suites)
+
+        def inbound(d, ports=ports):
+            return d.dport in ports and d.sport not in sip_ports
+
+        def outbound(d, ports=ports):
+            return d.sport in ports and d.dport not in sip_ports
+
+        if mode == "dtls":
+            records_in = sum(1 for d in datagrams if inbound(d) and d.payload and 20 <= d.payload[0] <= 63)
+            records_out = sum(1 for d in datagrams if outbound(d) and d.payload and 20 <= d.payload[0] <= 63)
+            report.check(f"dtls_{leg}", records_in > 0 and records_out > 0,
+                         f"leg {leg}: {records_out} DTLS records from phone {leg}, {records_in} to it")
+        seconds_in = flow_tone(datagrams, (), 0.0, tone_in, inbound)
+        seconds_out = flow_tone(datagrams, (), 0.0, tone_out, outbound)
+        sizes_in, sizes_out = payload_sizes(datagrams, inbound), payload_sizes(datagrams, outbound)
+        size_in = max(sizes_in, key=sizes_in.get, default=0)
+        size_out = max(sizes_out, key=sizes_out.get, default=0)
+        detail = (f"leg {leg} ({mode}) on the wire: to phone {leg} {seconds_in:.1f} s of {tone_in} Hz "
+                  f"(RTP payload mostly {size_in} bytes), from it {seconds_out:.1f} s of {tone_out} Hz "
+                  f"({size_out} bytes)")
+        # (for the log: how long the leg stayed dark after its answer, DTLS handshake included)
+        first_in = next((d.t for d in datagrams if inbound(d) and rtp_header(d.payload)), None)
+        first_out = next((d.t for d in datagrams if outbound(d) and rtp_header(d.payload)), None)
+        print(f"INFO media_start_{leg}: first RTP to phone {leg} "
+              + (f"{first_in - answer_t:.2f} s" if first_in else "never") + ", from it "
+              + (f"{first_out - answer_t:.2f} s" if first_out else "never") + " after the answer on leg " + leg)
+        if mode == "plain":
+            report.check(f"wire_{leg}", seconds_in >= 2.0 and seconds_out >= 2.0, detail + "; plaintext wanted")
+        else:
+            plain = plain_packets(datagrams, inbound, tone_in) + plain_packets(datagrams, outbound, tone_out)
+            # an SRTP packet is the 160 bytes of 20 ms PCMU, encrypted, then the authentication tag
+            tag = TAG_BYTES.get(suite) if suite else None
+            sized = (size_in == size_out == 160 + tag) if tag else (size_in > 160 and size_out > 160)
+            report.check(f"wire_{leg}", seconds_in == 0 and seconds_out == 0 and plain == 0 and sized,
+                         detail + f"; {plain} packets decode to a tone alone; encrypted wanted"
+                         + (f" with the {suite} tag ({160 + tag} bytes)" if tag else " with a tag (> 160 bytes)"))
+
+
+def relay_port(port, relay_ports):
+    return relay_ports is None or relay_ports[0] <= port <= relay_ports[1]
+
+
 def cmd_check(args):
     report = Report()
     datagrams = read_pcap(args.pcap)
     sip = [m for m in map(parse_sip, datagrams) if m]
+    relay_ports = tuple(map(int, args.relay_ports.split("-"))) if args.relay_ports else None
 
     # Signaling: what each phone offered or answered (its own RTP port), what the b2bua told it.
     from_a = sdps(sip, args.a_sip, args.b2bua_sip)
@@ -370,19 +547,39 @@ def cmd_check(args):
     b_ports = b_rtp | {p + 1 for p in b_rtp}
     call_id = from_a[0][0].header("Call-ID")
     a_invites = [(m, s) for m, s in from_a if m.is_request and m.method == "INVITE"]
-    directions = " -> ".join(s.direction for _, s in a_invites)
-    hold = next((m.d.t for m, s in a_invites if s.direction in ("sendonly", "inactive")), None)
-    resume = next((m.d.t for m, s in a_invites if hold is not None and m.d.t > hold and s.direction == "sendrecv"),
-                  None)
-    report.check("hold_resume", hold is not None and resume is not None,
-                 f"A's INVITEs: {directions}; B got {len(to_b)} offers: "
-                 + " -> ".join(s.direction for _, s in to_b))
+    hold = resume = None
+    if not args.no_hold:
+        directions = " -> ".join(s.direction for _, s in a_invites)
+        hold = next((m.d.t for m, s in a_invites if s.direction in ("sendonly", "inactive")), None)
+        resume = next((m.d.t for m, s in a_invites if hold is not None and m.d.t > hold and s.direction == "sendrecv"),
+                      None)
+        report.check("hold_resume", hold is not None and resume is not None,
+                     f"A's INVITEs: {directions}; B got {len(to_b)} offers: "
+                     + " -> ".join(s.direction for _, s in to_b))
 
-    # The SDP the b2bua sent each phone names the same address for the whole call.
-    for leg, sent in (("A", to_a), ("B", to_b)):
-        seen = sorted({f"{s.addr}:{s.port}" for _, s in sent})
-        report.check(f"sdp_stable_{leg}", len(sent) >= 3 and len(seen) == 1,
-                     f"{len(sent)} SDPs from the b2bua to phone {leg} (initial, hold, resume) give {', '.join(seen)}")
+        # The SDP the b2bua sent each phone names the same address for the whole call.
+        for leg, sent in (("A", to_a), ("B", to_b)):
+            seen = sorted({f"{s.addr}:{s.port}" for _, s in sent})
+            report.check(f"sdp_stable_{leg}", len(sent) >= 3 and len(seen) == 1,
+                         f"{len(sent)} SDPs from the b2bua to phone {leg} (initial, hold, resume) give {', '.join(seen)}")
+
+    # The SDP each phone gets names only the relay: its address, its ports, no ICE candidates.
+    if relay_ports is not None:
+        for leg, sent, other in (("A", to_a, b_ports), ("B", to_b, a_ports)):
+            bad = []
+            for _, s in sent:
+                m = s.media
+                if m.addrs != {"127.0.0.1"} or not relay_port(m.port, relay_ports) or m.port in other:
+                    bad.append(f"{','.join(sorted(m.addrs))}:{m.port}")
+                if m.rtcp and (not relay_port(m.rtcp[0], relay_ports) or m.rtcp[1] not in (None, "127.0.0.1")):
+                    bad.append(f"a=rtcp {m.rtcp[0]} {m.rtcp[1] or ''}")
+                if m.candidates:
+                    bad.append(f"{m.candidates} a=candidate")
+            report.check(f"sdp_relay_only_{leg}", not bad,
+                         f"{len(sent)} SDPs to phone {leg} give "
+                         + ", ".join(sorted({f"{','.join(sorted(s.media.addrs))}:{s.media.port}" for _, s in sent}))
+                         + f" (the relay: 127.0.0.1:{relay_ports[0]}-{relay_ports[1]})"
+                         + (f"; not the relay's: {', '.join(bad)}" if bad else ""))
 
     # Flows: each phone sends RTP to the address the b2bua gave it and gets RTP back from it.
     sip_ports = (args.b2bua_sip, args.a_sip, args.b_sip)
@@ -403,17 +600,20 @@ def cmd_check(args):
                  f"{sorted(b_ports)}")
 
     # The hostile source: its packets were sent, none reached phone A, nobody answered it.
-    injected = [d for d in datagrams if d.sport == args.injector_port]
-    inject_t = injected[0].t if injected else None
-    report.check("injected", len(injected) == INJECT_RTP + INJECT_GARBAGE,
-                 f"{len(injected)} datagrams from the hostile port {args.injector_port} on the wire, to "
-                 + ", ".join(sorted({f"{d.dst}:{d.dport}" for d in injected})))
-    leaked = [d for d in datagrams if d.dport in a_ports and d.sport != args.injector_port and injected_like(d.payload)]
-    direct_hits = [d for d in injected if d.dport in a_ports]
-    answered = [d for d in datagrams if d.dport == args.injector_port]
-    report.check("no_leak", not leaked and not direct_hits and not answered,
-                 f"{len(leaked)} injected packets relayed to phone A, {len(direct_hits)} sent straight to it, "
-                 f"{len(answered)} datagrams sent back to the hostile port")
+    inject_t = None
+    if args.injector_port is not None:
+        injected = [d for d in datagrams if d.sport == args.injector_port]
+        inject_t = injected[0].t if injected else None
+        report.check("injected", len(injected) == INJECT_RTP + INJECT_GARBAGE,
+                     f"{len(injected)} datagrams from the hostile port {args.injector_port} on the wire, to "
+                     + ", ".join(sorted({f"{d.dst}:{d.dport}" for d in injected})))
+        leaked = [d for d in datagrams
+                  if d.dport in a_ports and d.sport != args.injector_port and injected_like(d.payload)]
+        direct_hits = [d for d in injected if d.dport in a_ports]
+        answered = [d for d in datagrams if d.dport == args.injector_port]
+        report.check("no_leak", not leaked and not direct_hits and not answered,
+                     f"{len(leaked)} injected packets relayed to phone A, {len(direct_hits)} sent straight to it, "
+                     f"{len(answered)} datagrams sent back to the hostile port")
 
     # Audio as the phones decoded it. baresip 1.0 stops its -dec.wav at the first re-INVITE that is
     # not sendrecv (audio_decoder_set flushes the decode filters and does not set them up again),
@@ -425,9 +625,13 @@ def cmd_check(args):
     report.check("audio_A", tone >= 2.0,
                  f"phone A's recording ({len(files)} file, {total:.1f} s): {tone:.1f} s of {TONE_B} Hz")
     tone, total, files = recording_tone(args.rec_b, TONE_A)
-    report.check("audio_B", tone >= 2.0 and tone >= before_inject + 2.0,
-                 f"phone B's recording ({len(files)} file, {total:.1f} s): {tone:.1f} s of {TONE_A} Hz, "
-                 f"{before_inject:.1f} s of audio came before the injection (needs 2 s more after it)")
+    if args.injector_port is not None:
+        report.check("audio_B", tone >= 2.0 and tone >= before_inject + 2.0,
+                     f"phone B's recording ({len(files)} file, {total:.1f} s): {tone:.1f} s of {TONE_A} Hz, "
+                     f"{before_inject:.1f} s of audio came before the injection (needs 2 s more after it)")
+    else:
+        report.check("audio_B", tone >= 2.0,
+                     f"phone B's recording ({len(files)} file, {total:.1f} s): {tone:.1f} s of {TONE_A} Hz")
 
     # Audio on the wire after the resume (the recordings end at the hold).
     if resume is not None:
@@ -436,6 +640,13 @@ def cmd_check(args):
         report.check("audio_after_resume", to_a_tone >= 2.0 and to_b_tone >= 2.0,
                      f"after the resume, RTP to phone A decodes to {to_a_tone:.1f} s of {TONE_B} Hz, "
                      f"to phone B {to_b_tone:.1f} s of {TONE_A} Hz")
+
+    # Each leg's encryption: SDP, DTLS, plaintext or not on the wire. Phone A offers on leg A and
+    # the relay answers; the relay offers on leg B and phone B answers.
+    if args.enc_a or args.enc_b:
+        encryption_checks(report, args, datagrams, sip_ports, [
+            ("A", args.enc_a or "plain", a_ports, from_a[0][1], to_a[0][1], to_a[0][0].d.t, TONE_B, TONE_A),
+            ("B", args.enc_b or "plain", b_ports, to_b[0][1], from_b[0][1], from_b[0][0].d.t, TONE_A, TONE_B)])
 
     # The b2bua's own count (relay only).
     if args.mode == "relay":
@@ -451,27 +662,31 @@ def cmd_check(args):
             # passes those on the RTP port and drops those on the RTCP port (a_dropped)
             stun_a = [d for d in from_a_media if d.payload and d.payload[0] <= 3]
             stun_a_rtcp = sum(1 for d in stun_a if d.sport not in a_rtp)
+            want_dropped = INJECT_RTP + INJECT_GARBAGE if args.injector_port is not None else 0
             report.check("media_stats",
                          s.get("a_packets", 0) > 0 and s.get("b_packets", 0) > 0
-                         and s.get("b_dropped", 0) >= INJECT_RTP + INJECT_GARBAGE,
+                         and s.get("b_dropped", 0) >= want_dropped,
                          f"a_packets={s.get('a_packets')} a_dropped={s.get('a_dropped')} "
                          f"b_packets={s.get('b_packets')} b_dropped={s.get('b_dropped')} "
-                         f"(needs >= {INJECT_RTP + INJECT_GARBAGE}); the capture has "
-                         f"{pcap_a} datagrams from phone A's media ports ({len(stun_a)} STUN, "
+                         + (f"(needs >= {want_dropped}); " if want_dropped else "; ")
+                         + f"the capture has {pcap_a} datagrams from phone A's media ports ({len(stun_a)} STUN, "
                          f"{stun_a_rtcp} of them from its RTCP port), {pcap_b} from phone B's")
     return finish(report, args)
 
 
 def finish(report, args):
     failed = sorted(n for n, ok in report.results.items() if not ok)
-    if args.mode == "relay":
+    expected = sorted(args.expect_fail.split(",")) if args.expect_fail else None
+    if expected is None and args.mode == "none":
+        expected = ["no_direct_rtp", "no_leak"]
+    if expected is None:
         print("all checks passed" if not failed else f"failed: {', '.join(failed)}")
         return 0 if not failed else 1
-    # Self-check (--mode none: the phones exchange RTP directly): the detectors must fire.
-    expected = ["no_direct_rtp", "no_leak"]
+    # Self-check: the detectors must fire (--mode none: the phones exchange RTP directly;
+    # --expect-fail: whatever the caller broke on purpose), and only they.
     if failed == expected:
-        print("self-check passed: with --media none the direct RTP between the phones and the injected packets "
-              "reaching phone A were detected, every other check passed")
+        print(f"self-check passed: exactly the expected checks failed ({', '.join(expected)}), every other check "
+              "passed")
         return 0
     print(f"self-check FAILED: expected exactly {', '.join(expected)} to fail, got: {', '.join(failed) or 'none'}")
     return 1
@@ -487,11 +702,18 @@ def main():
     p.add_argument("--from-port", type=int, required=True)
     p = sub.add_parser("check", help="check a finished call")
     p.add_argument("pcap")
-    for name in ("--b2bua-sip", "--a-sip", "--b-sip", "--injector-port"):
+    for name in ("--b2bua-sip", "--a-sip", "--b-sip"):
         p.add_argument(name, type=int, required=True)
+    p.add_argument("--injector-port", type=int, help="the hostile sender's port (no injection checks without it)")
     for name in ("--rec-a", "--rec-b", "--b2bua-log"):
         p.add_argument(name, required=True)
-    p.add_argument("--mode", choices=("relay", "none"), required=True)
+    p.add_argument("--mode", choices=("relay", "none"), default="relay")
+    p.add_argument("--no-hold", action="store_true", help="the call was not held: no hold and resume checks")
+    p.add_argument("--enc-a", choices=("plain", "sdes", "dtls"), help="leg A's media encryption")
+    p.add_argument("--enc-b", choices=("plain", "sdes", "dtls"), help="leg B's media encryption")
+    p.add_argument("--suites-b", help="the SDES suites the relay must offer on leg B, comma-separated, in order")
+    p.add_argument("--relay-ports", help="LOW-HIGH: the relay's media ports (checks the SDP sent to the phones)")
+    p.add_argument("--expect-fail", help="CHECK,...: pass only if exactly these checks fail (a self-check)")
     args = parser.parse_args()
     return cmd_inject(args) if args.command == "inject" else cmd_check(args)
 
