@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <cstddef>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -31,6 +33,33 @@ inline std::optional<logger::level> parse_level(std::string_view s) noexcept {
     for (int l = 0; l <= static_cast<int>(logger::level::off); ++l)
         if (to_string(static_cast<logger::level>(l)) == s) return static_cast<logger::level>(l);
     return std::nullopt;
+}
+
+/// `text` (a SIP message, an SDP body) with every SDES key removed: what follows `inline:` up to
+/// the next `|`, `;`, space or line end becomes `...` (RFC 4568 keys never reach a log).
+inline std::string redact_keys(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    constexpr std::string_view tag = "inline:";
+    std::size_t i = 0;
+    while (i < text.size()) {
+        bool match = text.size() - i >= tag.size();
+        for (std::size_t k = 0; match && k < tag.size(); ++k) {
+            char c = text[i + k];
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            match = c == tag[k];
+        }
+        if (!match) {
+            out += text[i++];
+            continue;
+        }
+        out.append(text.substr(i, tag.size())).append("...");
+        i += tag.size();
+        while (i < text.size() && text[i] != '|' && text[i] != ';' && text[i] != ' ' && text[i] != '\r' &&
+               text[i] != '\n')
+            ++i;
+    }
+    return out;
 }
 
 /// Formats and emits a line if `l` is enabled; costs one comparison otherwise.

@@ -206,6 +206,19 @@ TEST_CASE("a request larger than 1300 bytes goes over TCP (RFC 3261 18.1.1)", "[
     io.run_for(50ms);
 }
 
+TEST_CASE("SDES keys never reach a log", "[net][logger]") {
+    std::string sdp = "m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                      "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n"
+                      "a=crypto:2 AES_CM_128_HMAC_SHA1_32 INLINE:d2hhdCBhIGtleQ== UNENCRYPTED_SRTCP\r\n";
+    std::string out = tandem::redact_keys(sdp);
+    CHECK(out.find("WVNf") == std::string::npos);
+    CHECK(out.find("d2hh") == std::string::npos);
+    CHECK(out.find("inline:...|2^20|1:4\r\n") != std::string::npos); // lifetime and MKI stay
+    CHECK(out.find("INLINE:... UNENCRYPTED_SRTCP") != std::string::npos);
+    CHECK(tandem::redact_keys("inline:") == "inline:...");
+    CHECK(tandem::redact_keys("no keys here") == "no keys here");
+}
+
 TEST_CASE("log levels are named, and formatting only happens when enabled", "[net][logger]") {
     CHECK(tandem::parse_level("debug") == tandem::logger::level::debug);
     CHECK(tandem::parse_level("off") == tandem::logger::level::off);

@@ -366,7 +366,7 @@ private:
         if (cfg_.log.enabled(logger::level::trace))
             tandem::log(cfg_.log, logger::level::trace, "recv {} from {}:\n{}",
                         in.transport == transport::kind::udp ? "udp" : "stream",
-                        transport::to_string(in.remote), in.bytes);
+                        transport::to_string(in.remote), redact_keys(in.bytes));
         if (auto ec = ep_.receive(in, now()))
             tandem::log(cfg_.log, logger::level::debug, "dropped {} bytes from {}: {}", in.bytes.size(),
                         transport::to_string(in.remote), ec.message());
@@ -382,7 +382,7 @@ private:
     void handle(transmit& t) {
         if (cfg_.log.enabled(logger::level::trace))
             tandem::log(cfg_.log, logger::level::trace, "send to {}:\n{}", transport::to_string(t.to),
-                        t.bytes);
+                        redact_keys(t.bytes));
         if (t.transport == transport::kind::udp) {
             if (t.socket < udp_.size()) (void)udp_[t.socket]->send(t.bytes, t.to);
         } else if (auto s = streams_.find(t.transport); s != streams_.end()) {
