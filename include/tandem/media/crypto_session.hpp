@@ -148,7 +148,7 @@ public:
             m.attributes.push_back({"setup", std::string(y.role ? role_name(*y.role) : "actpass")});
             // its ClientHello may come before its answer: endpoints wait for it from now on
             for (auto& d : y.dtls)
-                if (!d) d = std::make_unique<srtp::dtls_endpoint>(*cert_);
+                if (!d) d = std::make_unique<srtp::dtls_endpoint>(*cert_, dtls_settings());
             break;
         }
         return {};
@@ -518,6 +518,16 @@ private:
         return {};
     }
 
+    // The first retransmission after 250 ms instead of RFC 6347's 1 s: as the answerer we are
+    // the DTLS client, and our ClientHello leaves with our SDP answer, so a phone that starts
+    // its DTLS server only once it has read that answer (baresip 1.0) drops it; the first
+    // retransmission then decides when its audio starts.
+    static srtp::dtls_options dtls_settings() {
+        srtp::dtls_options o;
+        o.initial_timeout = std::chrono::milliseconds(250);
+        return o;
+    }
+
     // Starts (once per certificate) the handshake of each component leg `l` needs.
     void start_dtls(leg& l, srtp::dtls_role role, const std::string& fingerprint, bool mux) {
         l.role = role;
@@ -528,7 +538,7 @@ private:
                 continue;
             }
             if (l.dtls[k] && l.dtls[k]->state() != srtp::dtls_state::idle) continue;
-            if (!l.dtls[k]) l.dtls[k] = std::make_unique<srtp::dtls_endpoint>(*cert_);
+            if (!l.dtls[k]) l.dtls[k] = std::make_unique<srtp::dtls_endpoint>(*cert_, dtls_settings());
             l.dtls[k]->start(role, fingerprint, std::chrono::steady_clock::now());
             settle(l, k);
         }

@@ -533,7 +533,7 @@ private:
         // encrypted for the other phone with its leg's keys (dark until that leg is keyed)
         if (crypto && !crypto->protect(pp.stream, 1 - x, kind == rtp::packet_kind::rtcp, rtcp_out ? 1 : 0,
                                        data, len, max_datagram))
-            return ++sh.totals.unsent, -1;
+            return ++sh.totals.unsent, ++fig.dropped, -1; // that leg is not keyed yet: dark
         return out.slots[rtcp_out ? 1 : 0].fd;
     }
 
