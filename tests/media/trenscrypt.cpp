@@ -71,6 +71,15 @@ std::string sdes_sdp(std::uint16_t port, const std::string& proto,
     return s;
 }
 
+// A call's media session, leg B's encryption chosen as a policy would.
+tandem::result<media::srtp_relay::session> open_with(media::srtp_relay& relay, const std::any& choice) {
+    b2b::media_context ctx;
+    ctx.options = &choice;
+    auto s = relay.open(ctx);
+    REQUIRE(s);
+    return s;
+}
+
 bytes protect(srtp::context& c, bytes p) {
     std::size_t len = p.size();
     p.resize(len + srtp::max_trailer);
@@ -85,12 +94,8 @@ TEST_CASE("srtp_relay: a plain leg A, an SDES leg B with the policy's suites", "
     asio::io_context io;
     media::srtp_relay relay(io.get_executor(), config(42000));
     phone a(io), b(io);
-    std::any choice = choose(media::encryption::sdes,
-                             {srtp::suite::aes_cm_128_hmac_sha1_80, srtp::suite::aead_aes_128_gcm});
-    b2b::media_context ctx;
-    ctx.options = &choice;
-    auto s = relay.open(ctx);
-    REQUIRE(s);
+    auto s = open_with(relay, choose(media::encryption::sdes,
+                                     {srtp::suite::aes_cm_128_hmac_sha1_80, srtp::suite::aead_aes_128_gcm}));
     auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
     REQUIRE(to_b);
     CHECK(proto_of(*to_b) == "RTP/SAVP");
@@ -155,11 +160,7 @@ TEST_CASE("srtp_relay: an SDES leg A to a plain leg B; lines we cannot honour ar
     asio::io_context io;
     media::srtp_relay relay(io.get_executor(), config(43000));
     phone a(io), b(io);
-    std::any choice = choose(media::encryption::none);
-    b2b::media_context ctx;
-    ctx.options = &choice;
-    auto s = relay.open(ctx);
-    REQUIRE(s);
+    auto s = open_with(relay, choose(media::encryption::none));
     bytes a_key = key_of(30, 3);
     // tag 1 asks for unencrypted SRTP (RFC 4568 6.3: declined), tag 2 is usable
     std::string offer = sdes_sdp(
@@ -284,11 +285,7 @@ TEST_CASE("srtp_relay: a DTLS-SRTP leg B keyed by its own handshake, an early Cl
     asio::io_context io;
     media::srtp_relay relay(io.get_executor(), config(45000));
     phone a(io), b(io);
-    std::any choice = choose(media::encryption::dtls);
-    b2b::media_context ctx;
-    ctx.options = &choice;
-    auto s = relay.open(ctx);
-    REQUIRE(s);
+    auto s = open_with(relay, choose(media::encryption::dtls));
     auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
     REQUIRE(to_b);
     CHECK(proto_of(*to_b) == "UDP/TLS/RTP/SAVP");
@@ -348,11 +345,7 @@ TEST_CASE("srtp_relay: a DTLS peer whose certificate is not its a=fingerprint ge
     asio::io_context io;
     media::srtp_relay relay(io.get_executor(), config(46000));
     phone a(io), b(io);
-    std::any choice = choose(media::encryption::dtls);
-    b2b::media_context ctx;
-    ctx.options = &choice;
-    auto s = relay.open(ctx);
-    REQUIRE(s);
+    auto s = open_with(relay, choose(media::encryption::dtls));
     auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
     REQUIRE(to_b);
     std::uint16_t facing_b = port_in(*to_b);
@@ -380,11 +373,7 @@ TEST_CASE("srtp_relay: a DTLS leg A answered active, two handshakes without rtcp
     asio::io_context io;
     media::srtp_relay relay(io.get_executor(), config(47000));
     phone a(io), a_rtcp(io), b(io);
-    std::any choice = choose(media::encryption::sdes, {srtp::suite::aes_cm_128_hmac_sha1_80});
-    b2b::media_context ctx;
-    ctx.options = &choice;
-    auto s = relay.open(ctx);
-    REQUIRE(s);
+    auto s = open_with(relay, choose(media::encryption::sdes, {srtp::suite::aes_cm_128_hmac_sha1_80}));
     auto cert_a = srtp::certificate::generate();
     REQUIRE(cert_a);
     // phone A offers DTLS-SRTP (actpass, its RTCP on a port of its own, no rtcp-mux)
