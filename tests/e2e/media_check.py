@@ -254,32 +254,6 @@ def parse_sip(d):
     return SipMessage(d, lines[0], headers, body)
 
 
-class Sdp:
-    def __init__(self, addr, port, direction):
-        self.addr, self.port, self.direction = addr, port, direction
-
-    def __str__(self):
-        return f"{self.addr}:{self.port} {self.direction}"
-
-
-def parse_sdp(body):
-    """The first audio stream of an SDP body (its connection address, port, direction), or None."""
-    addr, port, direction, in_audio = None, None, "sendrecv", False
-    for line in body.splitlines():
-        if line.startswith("m="):
-            if in_audio:
-                break
-            fields = line[2:].split()
-            in_audio = fields[0] == "audio"
-            if in_audio:
-                port = int(fields[1])
-        elif line.startswith("c=") and (addr is None or in_audio):
-            addr = line.split()[-1]
-        elif in_audio and line[2:] in ("sendrecv", "sendonly", "recvonly", "inactive"):
-            direction = line[2:]
-    return Sdp(addr, port, direction) if port is not None else None
-
-
 class SdpMedia:
     """What the encryption checks need from an SDP body: its first audio stream (proto, port,
     formats) and what applies to it, session-level attributes included (linphone puts a=setup and
@@ -298,8 +272,20 @@ class SdpMedia:
                 + (" fingerprint" if self.fingerprints else "") + (f" setup:{self.setup}" if self.setup else ""))
 
 
-def sdp_media(body):
-    out, session, in_audio = SdpMedia(), True, False
+class Sdp:
+    """The first audio stream of an SDP body: its connection address (the audio's c=, else the
+    session's), port and direction; `media`, what the encryption checks need (an SdpMedia)."""
+
+    def __init__(self, addr, port, direction, media):
+        self.addr, self.port, self.direction, self.media = addr, port, direction, media
+
+    def __str__(self):
+        return f"{self.addr}:{self.port} {self.direction}"
+
+
+def parse_sdp(body):
+    """The first audio stream of an SDP body (an Sdp), or None."""
+    addr, direction, media, session, in_audio = None, "sendrecv", SdpMedia(), True, False
     for line in body.splitlines():
         line = line.strip()
         if line.startswith("m="):
@@ -308,25 +294,29 @@ def sdp_media(body):
             fields = line[2:].split()
             session, in_audio = False, fields[0] == "audio"
             if in_audio:
-                out.port, out.proto, out.formats = int(fields[1]), fields[2], fields[3:]
+                media.port, media.proto, media.formats = int(fields[1]), fields[2], fields[3:]
             continue
+        if line.startswith("c=") and (addr is None or in_audio):
+            addr = line.split()[-1]
         if not (session or in_audio):
             continue
         if line.startswith("c="):
-            out.addrs.add(line.split()[-1])
+            media.addrs.add(line.split()[-1])
+        elif in_audio and line[2:] in ("sendrecv", "sendonly", "recvonly", "inactive"):
+            direction = line[2:]
         elif line.startswith("a=crypto:"):
             parts = line[9:].split()
-            out.cryptos.append((parts[0], parts[1] if len(parts) > 1 else "", " ".join(parts[2:])))
+            media.cryptos.append((parts[0], parts[1] if len(parts) > 1 else "", " ".join(parts[2:])))
         elif line.startswith("a=fingerprint:"):
-            out.fingerprints.append(line[14:].strip())
+            media.fingerprints.append(line[14:].strip())
         elif line.startswith("a=setup:"):
-            out.setup = line[8:].strip()
+            media.setup = line[8:].strip()
         elif line.startswith("a=rtcp:"):
             parts = line[7:].split()
-            out.rtcp = (int(parts[0]), parts[3] if len(parts) >= 4 else None)
+            media.rtcp = (int(parts[0]), parts[3] if len(parts) >= 4 else None)
         elif line.startswith("a=candidate:"):
-            out.candidates += 1
-    return out
+            media.candidates += 1
+    return Sdp(addr, media.port, direction, media) if media.port is not None else None
 
 
 def sdps(messages, sport, dport):
@@ -342,7 +332,6 @@ def sdps(messages, sport, dport):
         seen.add(key)
         sdp = parse_sdp(m.body) if "application/sdp" in m.header("Content-Type").lower() else None
         if sdp:
-            sdp.media = sdp_media(m.body)
             out.append((m, sdp))
     return out
 
@@ -394,16 +383,21 @@ def injected_like(payload):
     return INJECT_MARK in payload or (rtp is not None and rtp[2] == INJECT_SSRC) or not (rtp or is_rtcp(payload))
 
 
+def pcmu_payloads(datagrams, keep):
+    """The payloads of the PCMU RTP packets `keep` accepts, in arrival order."""
+    for d in datagrams:
+        rtp = rtp_header(d.payload) if keep(d) else None
+        if rtp and rtp[0] == 0:
+            yield rtp[3]
+
+
 def flow_tone(datagrams, dst_ports, after, freq, keep=None):
     """Seconds of freq in the PCMU RTP sent to dst_ports after time `after` (arrival order), or
     in the datagrams `keep` accepts when it is given (dst_ports is then ignored)."""
-    samples = []
-    for d in datagrams:
-        if d.t < after or (d.dport not in dst_ports if keep is None else not keep(d)):
-            continue
-        rtp = rtp_header(d.payload)
-        if rtp and rtp[0] == 0:
-            samples.extend(ULAW[b] for b in rtp[3][:160])
+    def wanted(d):
+        return d.t >= after and (d.dport in dst_ports if keep is None else keep(d))
+
+    samples = [ULAW[b] for payload in pcmu_payloads(datagrams, wanted) for b in payload[:160]]
     return tone_seconds(samples, 8000, freq)
 
 
@@ -411,12 +405,9 @@ def plain_packets(datagrams, keep, freq):
     """How many PCMU RTP packets `keep` accepts whose first 160 payload bytes alone decode to freq:
     a single packet of plaintext on a leg that should be encrypted shows up here."""
     n = 0
-    for d in datagrams:
-        if not keep(d):
-            continue
-        rtp = rtp_header(d.payload)
-        if rtp and rtp[0] == 0 and len(rtp[3]) >= 160:
-            block = [ULAW[b] for b in rtp[3][:160]]
+    for payload in pcmu_payloads(datagrams, keep):
+        if len(payload) >= 160:
+            block = [ULAW[b] for b in payload[:160]]
             if sum(v * v for v in block) / 160 > 100.0**2 and tone_ratio(block, freq, 8000) > 0.5:
                 n += 1
     return n
@@ -471,10 +462,8 @@ def leg_sdp_check(report, leg, mode, offer, answer, suites):
 def payload_sizes(datagrams, keep):
     """{RTP payload size: packets} of the PCMU RTP packets `keep` accepts."""
     sizes = {}
-    for d in datagrams:
-        rtp = rtp_header(d.payload) if keep(d) else None
-        if rtp and rtp[0] == 0:
-            sizes[len(rtp[3])] = sizes.get(len(rtp[3]), 0) + 1
+    for payload in pcmu_payloads(datagrams, keep):
+        sizes[len(payload)] = sizes.get(len(payload), 0) + 1
     return sizes
 
 
