@@ -226,13 +226,11 @@ TEST_CASE("srtp_relay refuses what it cannot secure, never bridging it in clear"
     std::any none = choose(media::encryption::none);
     std::string good = "1 AES_CM_128_HMAC_SHA1_80 inline:" + srtp::base64_encode(key_of(30, 1));
 
-    // SAVP with only lines we cannot use; SAVP without keys; ZRTP alone
+    // SAVP with only lines we cannot use; SAVP without keys
     auto s1 = open(none);
     CHECK(relay.offer(s1, b2b::leg::a, sdes_sdp(4000, "RTP/SAVP", {"1 AES_CM_128_HMAC_SHA1_80 inline:AAAA"}))
               .error() == tandem::srtp_errc::no_common_suite);
     CHECK(relay.offer(s1, b2b::leg::a, sdes_sdp(4000, "RTP/SAVP", {})).error() ==
-          tandem::srtp_errc::unsupported_mode);
-    CHECK(relay.offer(s1, b2b::leg::a, phone_sdp(4000) + "a=zrtp-hash:1.10 abcdef\r\n").error() ==
           tandem::srtp_errc::unsupported_mode);
     relay.close(s1);
 
@@ -466,4 +464,60 @@ TEST_CASE("srtp_relay: a lost DTLS flight is sent again on the relay's own timer
     io.restart();
     io.run_for(std::chrono::milliseconds(100));
     CHECK(io.stopped()); // nothing left pending once the call is gone
+}
+
+TEST_CASE("srtp_relay: a ZRTP leg B terminated here, keys and SAS agreed with the phone's endpoint",
+          "[media][srtp][zrtp]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(49000));
+    phone a(io), b(io);
+    auto s = open_with(relay, choose(media::encryption::zrtp));
+    auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
+    REQUIRE(to_b);
+    CHECK(proto_of(*to_b) == "RTP/AVP");
+    CHECK(attribute_of(*to_b, "zrtp-hash").starts_with("1.10 "));
+    tandem::zrtp::endpoint eb(0xB0B0B0B0);
+    auto to_a = relay.answer(*s, b2b::leg::b, phone_sdp(b.port()) + "a=zrtp-hash:" + eb.zrtp_hash() + "\r\n");
+    REQUIRE(to_a);
+    CHECK(attribute_of(*to_a, "zrtp-hash").empty()); // leg B's keying stays on leg B
+    std::uint16_t facing_a = port_in(*to_a), facing_b = port_in(*to_b);
+
+    // dark until secure: A's RTP does not reach B in clear meanwhile
+    a.send(facing_a, rtp_packet(0, 0xAA, 1));
+    eb.start(std::chrono::steady_clock::now());
+    for (int round = 0; round < 40 && eb.state() != tandem::zrtp::zrtp_state::secure; ++round) {
+        while (auto p = eb.poll_packet()) b.send(facing_b, *p);
+        settle(io);
+        for (auto& p : b.received()) {
+            CHECK(rtp::classify(p) == rtp::packet_kind::zrtp); // nothing but ZRTP before the keys
+            eb.on_packet(p, std::chrono::steady_clock::now());
+        }
+        eb.on_timeout(std::chrono::steady_clock::now());
+    }
+    REQUIRE(eb.state() == tandem::zrtp::zrtp_state::secure);
+    while (auto p = eb.poll_packet()) b.send(facing_b, *p); // its Conf2ACK, if it is the responder
+    settle(io);
+    (void)b.received();
+    auto keys = eb.keys();
+    REQUIRE(keys);
+    CHECK(relay.stats(*s).legs[1].sas == eb.sas());
+    CHECK(relay.stats(*s).legs[1].encryption == "zrtp");
+    CHECK(relay.stats(*s).legs[0].encryption.empty());
+
+    auto b_in = srtp::context::make(keys->s, keys->remote, srtp::direction::inbound);
+    auto b_out = srtp::context::make(keys->s, keys->local, srtp::direction::outbound);
+    REQUIRE((b_in && b_out));
+    a.send(facing_a, rtp_packet(0, 0xAA, 2));
+    b.send(facing_b, protect(*b_out, rtp_packet(0, 0xBB, 1)));
+    settle(io);
+    auto at_b = b.received();
+    REQUIRE(at_b.size() == 1);
+    std::size_t len = at_b[0].size();
+    REQUIRE(b_in->unprotect_rtp(at_b[0].data(), len));
+    at_b[0].resize(len);
+    CHECK(at_b[0] == rtp_packet(0, 0xAA, 2));
+    auto at_a = a.received();
+    REQUIRE(at_a.size() == 1);
+    CHECK(at_a[0] == rtp_packet(0, 0xBB, 1));
+    relay.close(*s);
 }

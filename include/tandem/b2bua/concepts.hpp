@@ -85,6 +85,10 @@ struct media_stats {
         std::int64_t lost = 0; ///< packets this phone reported lost (cumulative, last report)
         std::uint32_t jitter_ms = 0; ///< interarrival jitter this phone reported (last report)
         bool reported = false;       ///< the phone sent an RTCP report block (lost, jitter valid)
+        /// How this leg's media is encrypted by the relay ("" plain or not terminated, "sdes",
+        /// "dtls", "zrtp"), and for ZRTP the short authentication string its phone shows.
+        std::string encryption;
+        std::string sas;
     };
     std::array<leg_figures, 2> legs{}; ///< [0] leg A's phone, [1] leg B's (C's counts as its side)
 };

@@ -16,6 +16,7 @@
 #include <tandem/srtp/error.hpp>
 #include <tandem/srtp/sdes.hpp>
 #include <tandem/srtp/suite.hpp>
+#include <tandem/zrtp/endpoint.hpp>
 
 #include <openssl/rand.h>
 
@@ -37,6 +38,7 @@ enum class encryption {
     none, ///< plain RTP/RTCP (RTP/AVP, RTP/AVPF)
     sdes, ///< SRTP keyed in SDP (RFC 4568 `a=crypto`; RTP/SAVP, RTP/SAVPF, or best effort in RTP/AVP)
     dtls, ///< SRTP keyed by DTLS on the media ports (RFC 5763/5764; UDP/TLS/RTP/SAVP(F))
+    zrtp, ///< SRTP keyed by ZRTP on the media ports (RFC 6189; RTP/AVP with `a=zrtp-hash`)
 };
 
 constexpr std::string_view to_string(encryption e) noexcept {
@@ -44,6 +46,7 @@ constexpr std::string_view to_string(encryption e) noexcept {
     case encryption::none: return "none";
     case encryption::sdes: return "sdes";
     case encryption::dtls: return "dtls";
+    case encryption::zrtp: return "zrtp";
     }
     return "none";
 }
@@ -150,6 +153,7 @@ public:
             for (auto& d : y.dtls)
                 if (!d) d = std::make_unique<srtp::dtls_endpoint>(*cert_, dtls_settings());
             break;
+        case encryption::zrtp: m.attributes.push_back({"zrtp-hash", zrtp_of(y).zrtp_hash()}); break;
         }
         return {};
     }
@@ -202,6 +206,7 @@ public:
             start_dtls(y, *role, std::string(*fp), y_mux);
             break;
         }
+        case encryption::zrtp: start_zrtp(y); break;
         }
         // 2. our answer to the offerer, in its own encryption
         clean(m);
@@ -225,6 +230,10 @@ public:
             start_dtls(x, *x.role, x.fingerprint, x.offered_mux);
             break;
         }
+        case encryption::zrtp:
+            m.attributes.push_back({"zrtp-hash", zrtp_of(x).zrtp_hash()});
+            start_zrtp(x);
+            break;
         }
         return {};
     }
@@ -274,6 +283,26 @@ public:
         return i < streams_.size() && streams_[i][leg_].mode == encryption::dtls;
     }
 
+    /// Whether ZRTP packets from leg `leg_`'s phone end here (that leg speaks ZRTP).
+    bool terminates_zrtp(std::size_t i, std::size_t leg_) const noexcept {
+        return i < streams_.size() && streams_[i][leg_].mode == encryption::zrtp;
+    }
+
+    /// A ZRTP packet from leg `leg_`'s phone (on our RTP port).
+    void on_zrtp(std::size_t i, std::size_t leg_, std::span<const std::uint8_t> p, time_point now) {
+        if (i >= streams_.size()) return;
+        leg& l = streams_[i][leg_];
+        if (!l.zrtp) return;
+        l.zrtp->on_packet(p, now);
+        settle_zrtp(l);
+    }
+
+    /// The short authentication string of leg `leg_`'s ZRTP on m= line `i` ("" until agreed).
+    std::string sas(std::size_t i, std::size_t leg_) const {
+        if (i >= streams_.size() || !streams_[i][leg_].zrtp) return {};
+        return streams_[i][leg_].zrtp->sas();
+    }
+
     /// A DTLS datagram from leg `leg_`'s phone on our component `k`.
     void on_dtls(std::size_t i, std::size_t leg_, std::size_t k, std::span<const std::uint8_t> d,
                  time_point now) {
@@ -308,39 +337,53 @@ public:
             }
     }
 
-    /// Hands each DTLS datagram waiting to go out to `send(i, leg, k, bytes)`.
+    /// Hands each DTLS datagram and ZRTP packet waiting to go out to `send(i, leg, k, bytes)`
+    /// (ZRTP: component 0).
     template <class Send>
     void drain(Send&& send) {
         for (std::size_t i = 0; i < streams_.size(); ++i)
-            for (std::size_t side = 0; side < 2; ++side)
-                for (std::size_t k = 0; k < 2; ++k) {
-                    auto& d = streams_[i][side].dtls[k];
-                    if (!d) continue;
-                    while (auto dg = d->poll_datagram()) send(i, side, k, std::span<const std::uint8_t>(*dg));
-                }
+            for (std::size_t side = 0; side < 2; ++side) {
+                leg& l = streams_[i][side];
+                for (std::size_t k = 0; k < 2; ++k)
+                    if (l.dtls[k])
+                        while (auto dg = l.dtls[k]->poll_datagram())
+                            send(i, side, k, std::span<const std::uint8_t>(*dg));
+                if (l.zrtp)
+                    while (auto p = l.zrtp->poll_packet())
+                        send(i, side, 0, std::span<const std::uint8_t>(*p));
+            }
     }
 
     /// When a DTLS handshake wants `on_timeout` next.
     std::optional<time_point> next_timeout() const {
         std::optional<time_point> next;
         for (const auto& st : streams_)
-            for (const auto& l : st)
+            for (const auto& l : st) {
                 for (const auto& d : l.dtls)
                     if (d)
                         if (auto t = d->next_timeout(); t && (!next || *t < *next)) next = t;
+                if (l.zrtp)
+                    if (auto t = l.zrtp->next_timeout(); t && (!next || *t < *next)) next = t;
+            }
         return next;
     }
 
     /// Retransmits what DTLS handshakes lost.
     void on_timeout(time_point now) {
         for (auto& st : streams_)
-            for (auto& l : st)
+            for (auto& l : st) {
                 for (std::size_t k = 0; k < 2; ++k)
                     if (l.dtls[k])
                         if (auto t = l.dtls[k]->next_timeout(); t && *t <= now) {
                             l.dtls[k]->on_timeout(now);
                             settle(l, k);
                         }
+                if (l.zrtp)
+                    if (auto t = l.zrtp->next_timeout(); t && *t <= now) {
+                        l.zrtp->on_timeout(now);
+                        settle_zrtp(l);
+                    }
+            }
     }
 
     /// Why the call's media cannot be secured (a DTLS handshake failed: a wrong certificate,
@@ -384,6 +427,8 @@ private:
             std::vector<std::uint8_t> data;
         };
         std::vector<held> early; // DTLS before its phone's address was known
+        // ZRTP
+        std::unique_ptr<zrtp::endpoint> zrtp;
         // SRTP contexts, per component (component 1 only for DTLS without rtcp-mux)
         std::array<srtp::context, 2> in, out;
 
@@ -397,6 +442,7 @@ private:
             for (auto& d : dtls) d.reset();
             installed = {};
             early.clear();
+            zrtp.reset();
             in = {};
             out = {};
         }
@@ -420,9 +466,9 @@ private:
     }
 
     static std::string proto_for(encryption e, bool feedback) {
-        std::string p = e == encryption::none   ? "RTP/AVP"
-                        : e == encryption::sdes ? "RTP/SAVP"
-                                                : "UDP/TLS/RTP/SAVP";
+        std::string p = e == encryption::sdes   ? "RTP/SAVP"
+                        : e == encryption::dtls ? "UDP/TLS/RTP/SAVP"
+                                                : "RTP/AVP";
         if (feedback) p += 'F';
         return p;
     }
@@ -495,8 +541,9 @@ private:
         // SAVP asks for SRTP: without a key we can use, refused; best-effort SRTP in AVP falls
         // back to plain (RFC 4568 7.1.1 leaves it to the answerer)
         if (savp) return any ? srtp_errc::no_common_suite : srtp_errc::unsupported_mode;
+        // ZRTP (RFC 6189 8.1): its hash in the SDP says the phone will speak it on the media path
         if (sdp::find_attribute(m.attributes, "zrtp-hash") || sdp::find_attribute(sd.attributes, "zrtp-hash"))
-            return srtp_errc::unsupported_mode; // ZRTP is not terminated here (yet)
+            return encryption::zrtp;
         return encryption::none;
     }
 
@@ -542,6 +589,43 @@ private:
             l.dtls[k]->start(role, fingerprint, std::chrono::steady_clock::now());
             settle(l, k);
         }
+    }
+
+    // The ZRTP endpoint of leg `l` (its Hello, and so its a=zrtp-hash, fixed from its first SDP).
+    zrtp::endpoint& zrtp_of(leg& l) {
+        if (!l.zrtp) {
+            std::uint32_t ssrc = 0;
+            RAND_bytes(reinterpret_cast<unsigned char*>(&ssrc), sizeof ssrc);
+            l.zrtp = std::make_unique<zrtp::endpoint>(ssrc);
+        }
+        return *l.zrtp;
+    }
+
+    // Its phone's address is known from the SDP: our Hellos go out (RFC 6189 4.1).
+    void start_zrtp(leg& l) {
+        zrtp_of(l).start(std::chrono::steady_clock::now());
+        settle_zrtp(l);
+    }
+
+    // After ZRTP input: keys installed once secure (media dark until then), failures noted.
+    void settle_zrtp(leg& l) {
+        auto& z = *l.zrtp;
+        if (auto e = z.error()) {
+            if (!failure_) failure_ = e;
+            return;
+        }
+        if (l.installed[0]) return;
+        auto keys = z.keys();
+        if (!keys) return;
+        auto in = srtp::context::make(keys->s, keys->remote, srtp::direction::inbound);
+        auto out = srtp::context::make(keys->s, keys->local, srtp::direction::outbound);
+        if (!in || !out) {
+            failure_ = make_error_code(srtp_errc::srtp_failure);
+            return;
+        }
+        l.in[0] = std::move(*in);
+        l.out[0] = std::move(*out);
+        l.installed[0] = true;
     }
 
     // After DTLS input: keys installed once the handshake is done, failures noted.

@@ -184,7 +184,16 @@ public:
         return {{}, next};
     }
 
-    b2bua::media_stats stats(const session& s) const { return s.p->figures; }
+    b2bua::media_stats stats(const session& s) const {
+        b2bua::media_stats st = s.p->figures;
+        if (const auto& c = s.p->crypto)
+            for (std::size_t leg = 0; leg < 2; ++leg) {
+                // the first m= line's (audio, as a rule)
+                if (auto m = c->mode(0, leg); m != encryption::none) st.legs[leg].encryption = to_string(m);
+                st.legs[leg].sas = c->sas(0, leg);
+            }
+        return st;
+    }
 
     void close(session& s) noexcept {
         if (!s.p) return;
@@ -501,6 +510,12 @@ private:
             if (crypto) {
                 // each leg's keying is its own: DTLS ends here on a DTLS leg (from the address
                 // the phone's SDP gave), and nothing of it crosses
+                if (kind == rtp::packet_kind::zrtp && k == 0 && crypto->terminates_zrtp(pp.stream, x) &&
+                    same_address(from, me.rtp.expected())) {
+                    crypto->on_zrtp(pp.stream, x, p, now);
+                    flush_dtls(cm);
+                    return -1;
+                }
                 if (kind == rtp::packet_kind::dtls && crypto->terminates_dtls(pp.stream, x)) {
                     if (me.rtp.expected().address().is_unspecified()) {
                         crypto->hold_dtls(pp.stream, x, k, from, p); // before the phone's answer
