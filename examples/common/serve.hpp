@@ -7,7 +7,7 @@
 #include <tandem/b2bua/service.hpp>
 
 #include <asio.hpp>
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <chrono>
 #include <csignal>
@@ -62,10 +62,16 @@ inline void print_media_stats(const char* program, const tandem::b2bua::call_eve
     if (e.what != tandem::b2bua::call_event::kind::ended) return;
     const auto& a = e.media.legs[0];
     const auto& b = e.media.legs[1];
+    // each leg's media encryption and ZRTP SAS, when the relay terminates them
+    std::string crypto;
+    for (auto [name, leg] : {std::pair{"a", &a}, std::pair{"b", &b}}) {
+        if (!leg->encryption.empty()) crypto += fmt::format(" {}_encryption={}", name, leg->encryption);
+        if (!leg->sas.empty()) crypto += fmt::format(" {}_sas={}", name, leg->sas);
+    }
     fmt::print(stderr,
                "{} info: media stats call={} a_packets={} a_bytes={} a_dropped={} b_packets={} "
-               "b_bytes={} b_dropped={}\n",
-               program, e.call_id_a, a.packets, a.bytes, a.dropped, b.packets, b.bytes, b.dropped);
+               "b_bytes={} b_dropped={}{}\n",
+               program, e.call_id_a, a.packets, a.bytes, a.dropped, b.packets, b.bytes, b.dropped, crypto);
 }
 
 // Runs the B2BUA until SIGINT or SIGTERM; then every call ends (BYE, or 503 + CANCEL) and 0.

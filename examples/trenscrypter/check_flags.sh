@@ -9,8 +9,8 @@ to=(--to sip:127.0.0.1:5070)
 expect 0 'usage: trenscrypter' --help
 expect 2 "--to needs a sip: or sips: URI" --encryption '.*=sdes'
 expect 2 "--encryption takes REGEX=MODE, not 'sdes'" "${to[@]}" --encryption sdes
-expect 2 "MODE is none, sdes, sdes:SUITE\[,SUITE...\] or dtls, not 'srtp'" "${to[@]}" --encryption '.*=srtp'
-expect 2 "zrtp is not supported yet" "${to[@]}" --encryption '.*=zrtp'
+expect 2 "MODE is none, sdes, sdes:SUITE\[,SUITE...\], dtls or zrtp, not 'srtp'" "${to[@]}" --encryption '.*=srtp'
+expect 2 "not 'zrtp:DH3k'" "${to[@]}" --encryption '.*=zrtp:DH3k'
 expect 2 "unknown SDES suite 'AES_CM_128_HMAC_SHA1_81'" "${to[@]}" --encryption '.*=sdes:AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_81'
 expect 2 "sdes: needs at least one suite" "${to[@]}" --encryption '.*=sdes:'
 expect 2 "bad regular expression '\(unclosed'" "${to[@]}" --encryption '(unclosed=sdes'

@@ -6,11 +6,13 @@
 //
 // Calls are bridged as by `b2bua --media relay` (leg B toward --to with the caller's user
 // part), but each leg's media encryption is its own: leg A speaks what its phone offers (plain
-// RTP, SDES-SRTP or DTLS-SRTP) and leg B what the first --encryption rule whose REGEX matches
-// leg B's whole Request-URI says (no match: the same as leg A). MODE is none, sdes,
-// sdes:SUITE[,SUITE...] (offered in that order) or dtls. Every packet is decrypted with one
-// leg's keys and encrypted with the other's, never decoded, so any codec crosses. --cert/--key
-// give the DTLS identity (PEM; a P-256 certificate is generated at start otherwise).
+// RTP, SDES-SRTP, DTLS-SRTP or ZRTP) and leg B what the first --encryption rule whose REGEX
+// matches leg B's whole Request-URI says (no match: the same as leg A). MODE is none, sdes,
+// sdes:SUITE[,SUITE...] (offered in that order), dtls or zrtp. Every packet is decrypted with
+// one leg's keys and encrypted with the other's, never decoded, so any codec crosses. --cert and
+// --key give the DTLS identity (PEM; a P-256 certificate is generated at start otherwise). At
+// --log info each call's media line names each leg's encryption and, for ZRTP, the SAS its
+// phone shows (a_sas=, b_sas=).
 //
 // Try it (a plain intercom on leg A, an SRTP phone behind sip:127.0.0.1:5070):
 //   trenscrypter --to sip:127.0.0.1:5070 --encryption '.*=sdes'
@@ -79,7 +81,7 @@ void usage(std::FILE* to) {
             "                    [--rtp-ports LOW-HIGH (30000-39999)] [--media-address IP]\n"
             "                    [--media-timeout SECONDS (30; 0 = none)] [--cert FILE --key FILE]\n"
             "                    [--log error|warning|info|debug|trace]\n"
-            "MODE: none | sdes | sdes:SUITE[,SUITE...] | dtls; SUITE: AES_CM_128_HMAC_SHA1_80,\n"
+            "MODE: none | sdes | sdes:SUITE[,SUITE...] | dtls | zrtp; SUITE: AES_CM_128_HMAC_SHA1_80,\n"
             "AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, AES_256_CM_HMAC_SHA1_32, AEAD_AES_128_GCM,\n"
             "AEAD_AES_256_GCM\n");
 }
@@ -118,9 +120,9 @@ rule parse_rule(const std::string& v) {
             at = comma == std::string::npos ? list.size() : comma + 1;
         }
     } else if (mode == "zrtp") {
-        die("--encryption: zrtp is not supported yet (modes: none, sdes, sdes:SUITE[,SUITE...], dtls)");
+        r.choice.mode = media::encryption::zrtp;
     } else {
-        die("--encryption: MODE is none, sdes, sdes:SUITE[,SUITE...] or dtls, not '" + mode + "'");
+        die("--encryption: MODE is none, sdes, sdes:SUITE[,SUITE...], dtls or zrtp, not '" + mode + "'");
     }
     return r;
 }
