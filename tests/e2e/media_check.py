@@ -10,7 +10,8 @@ python3 stdlib only.
 
   media_check.py check PCAP --b2bua-sip PORT --a-sip PORT --b-sip PORT [--injector-port PORT]
                  --rec-a DIR --rec-b DIR --b2bua-log FILE [--mode relay|none] [--no-hold]
-                 [--enc-a plain|sdes|dtls --enc-b plain|sdes|dtls [--suites-b S,...]]
+                 [--enc-a plain|sdes|dtls|zrtp --enc-b plain|sdes|dtls|zrtp [--suites-b S,...]]
+                 [--phone-log-a FILE] [--phone-log-b FILE] [--zrtp-a ALGO,...] [--zrtp-b ALGO,...]
                  [--relay-ports LOW-HIGH] [--expect-fail CHECK,...]
       Runs every check on a finished call and prints one PASS/FAIL line per check plus what was
       measured. Exit 0 when all pass. With --mode none (the b2bua relays signaling only) it is a
@@ -22,9 +23,18 @@ python3 stdlib only.
       (A: phone A <-> the relay, B: phone B <-> the relay): its SDP offer and answer fit the mode
       (plain: RTP/AVP(F) without a=crypto or a=fingerprint; sdes: a=crypto on both sides, RTP/SAVP or
       best effort RTP/AVP, the answer's suite one of the offer's; dtls: UDP/TLS/RTP/SAVP(F) with
-      a=fingerprint and a=setup), DTLS records cross the leg both ways (dtls), and on the wire
-      the PCMU payload decodes to the tones (plain) or to no tone at all, not even one packet's
-      worth, with an authentication tag after the 160 payload bytes (sdes, dtls). --suites-b: the
+      a=fingerprint and a=setup; zrtp: RTP/AVP(F) with a=zrtp-hash on both sides, no a=crypto or
+      a=fingerprint), DTLS records cross the leg both ways (dtls), ZRTP packets cross it both ways
+      (zrtp: a complete handshake, Hello to Conf2ACK, no Error, each side's Hello hashing to the
+      a=zrtp-hash of its SDP), and on the wire the PCMU payload decodes to the tones (plain) or to
+      no tone at all, not even one packet's worth, with an authentication tag after the 160
+      payload bytes (sdes, dtls; zrtp: the tag of the auth type in the accepted Commit, HS32 4
+      bytes, HS80 10). --phone-log-a/-b (zrtp legs): linphonec's log (-d 5); the SAS it shows
+      ("SAS is xxxx") equals the relay's a_sas= (b_sas=) in its media stats line, which names the
+      leg's encryption zrtp (a_encryption=, b_encryption=). --zrtp-a/-b: the key agreements and
+      auth tag types the phone was told to prefer (X255 X448 DH3k DH2k, HS32 HS80): the accepted
+      Commit chose one of those key agreements, and one of those auth tag types when the phone
+      initiated (bzrtp adds the mandatory DH3k, HS32, HS80 to its Hello; the initiator picks). --suites-b: the
       relay's offer on leg B lists exactly these SDES suites, in this order, and phone B's
       answer picks one of them. --relay-ports: every address and port in the SDP the relay sends
       each phone is the relay's (127.0.0.1, a port in LOW-HIGH).
@@ -37,6 +47,7 @@ linphone-dec.wav from linphonec's `record`. Everything runs on 127.0.0.1.
 
 import argparse
 import glob
+import hashlib
 import math
 import re
 import socket
@@ -265,11 +276,13 @@ class SdpMedia:
         self.rtcp = None  # (port, address or None) of a=rtcp
         self.cryptos = []  # [(tag, suite, key parameters)]
         self.fingerprints, self.setup, self.candidates = [], None, 0
+        self.zrtp_hashes = []  # a=zrtp-hash values: "version hash"
 
     def __str__(self):
         return (f"{self.proto} {','.join(sorted(self.addrs))}:{self.port}"
                 + "".join(f" crypto:{t} {su}" for t, su, _ in self.cryptos)
-                + (" fingerprint" if self.fingerprints else "") + (f" setup:{self.setup}" if self.setup else ""))
+                + (" fingerprint" if self.fingerprints else "") + (f" setup:{self.setup}" if self.setup else "")
+                + "".join(f" zrtp-hash:{h.split()[0]}" for h in self.zrtp_hashes))
 
 
 class Sdp:
@@ -307,6 +320,8 @@ def parse_sdp(body):
         elif line.startswith("a=crypto:"):
             parts = line[9:].split()
             media.cryptos.append((parts[0], parts[1] if len(parts) > 1 else "", " ".join(parts[2:])))
+        elif line.startswith("a=zrtp-hash:"):
+            media.zrtp_hashes.append(line[12:].strip())
         elif line.startswith("a=fingerprint:"):
             media.fingerprints.append(line[14:].strip())
         elif line.startswith("a=setup:"):
@@ -426,6 +441,115 @@ def media_stats(log_path):
 # SRTP authentication tag bytes per SDES suite (RFC 4568, 6188, 7714): what follows the payload.
 TAG_BYTES = {"AES_CM_128_HMAC_SHA1_80": 10, "AES_CM_128_HMAC_SHA1_32": 4, "AES_256_CM_HMAC_SHA1_80": 10,
              "AES_256_CM_HMAC_SHA1_32": 4, "AEAD_AES_128_GCM": 16, "AEAD_AES_256_GCM": 16}
+# ... and per ZRTP auth tag type (RFC 6189 5.1.4), the SRTP suite it keys
+ZRTP_SUITE = {"HS32": "HMAC_SHA1_32", "HS80": "HMAC_SHA1_80"}
+ZRTP_TAG_BYTES = {"HS32": 4, "HS80": 10}
+ZRTP_HANDSHAKE = ("Hello", "HelloACK", "Commit", "DHPart1", "DHPart2", "Confirm1", "Confirm2", "Conf2ACK")
+
+
+def zrtp_message(payload):
+    """(type, message) of a ZRTP packet (RFC 6189 5: first byte 0x10, magic "ZRTP" at offset 4,
+    then the message from its preamble 0x505a, then a CRC), or None."""
+    if len(payload) < 28 or payload[0] != 0x10 or payload[4:8] != b"ZRTP" or payload[12:14] != b"\x50\x5a":
+        return None
+    words = struct.unpack("!H", payload[14:16])[0]
+    message = payload[12 : 12 + 4 * words]
+    return message[4:12].decode("ascii", "replace").strip(), message
+
+
+def zrtp_checks(report, leg, datagrams, inbound, outbound, phone_sdp, relay_sdp):
+    """The ZRTP handshake on one leg, from the capture: both ways, complete, no Error, each
+    Hello as its SDP's a=zrtp-hash says. Returns the auth tag type of the accepted Commit (the
+    one from the side that sent DHPart2) and its other choices: {hash, cipher, auth, key_agreement,
+    sas, initiator: phone | relay}, empty without one."""
+    sides = {"from": [], "to": []}  # [(type, message)] from the phone, to it
+    for d in datagrams:
+        z = zrtp_message(d.payload) if (outbound(d) or inbound(d)) else None
+        if z:
+            sides["from" if outbound(d) else "to"].append(z)
+    problems, algos = [], {}
+    seen = {t for msgs in sides.values() for t, _ in msgs}
+    missing = [t for t in ZRTP_HANDSHAKE if t not in seen]
+    if missing:
+        problems.append(f"no {', '.join(missing)}")
+    for side, msgs in sides.items():
+        errors = [struct.unpack("!I", m[12:16])[0] for t, m in msgs if t == "Error" and len(m) >= 16]
+        if errors:
+            problems.append(f"Error {', '.join(f'0x{e:x}' for e in errors)} {side} phone {leg}")
+    for side, sdp in (("from", phone_sdp), ("to", relay_sdp)):
+        hello = next((m for t, m in sides[side] if t == "Hello"), None)
+        if hello is not None and sdp.zrtp_hashes:
+            version, _, value = sdp.zrtp_hashes[0].partition(" ")
+            hello_version = hello[12:16].decode("ascii", "replace")
+            if value.strip().lower() != hashlib.sha256(hello).hexdigest() or version != hello_version:
+                problems.append(f"the Hello {side} phone {leg} is not the a=zrtp-hash of its SDP")
+    # the accepted Commit: sent by the initiator, the side that sent DHPart2
+    initiator = next((side for side, msgs in sides.items() if any(t == "DHPart2" for t, _ in msgs)), None)
+    commit = next((m for t, m in sides.get(initiator, []) if t == "Commit"), None) if initiator else None
+    if commit is not None and len(commit) >= 76:
+        # Commit: header 12, H2 32, ZID 12, then hash, cipher, auth, key agreement, SAS (4 each)
+        names = [commit[i : i + 4].decode("ascii", "replace").strip() for i in range(56, 76, 4)]
+        algos = dict(zip(("hash", "cipher", "auth", "key_agreement", "sas"), names))
+        algos["initiator"] = "phone" if initiator == "from" else "relay"
+    elif not missing:
+        problems.append("no Commit from the side that sent DHPart2")
+    counts = {side: ",".join(f"{t}x{n}" for t, n in _counted(msgs)) or "none" for side, msgs in sides.items()}
+    hellos = {side: next((hello_algorithms(m) for t, m in msgs if t == "Hello"), "none")
+              for side, msgs in sides.items()}
+    report.check(f"zrtp_{leg}", sides["from"] and sides["to"] and not problems,
+                 f"leg {leg}: ZRTP from phone {leg}: {counts['from']} (Hello {hellos['from']}); to it: {counts['to']} "
+                 f"(Hello {hellos['to']}); "
+                 + (f"initiator: {'phone ' + leg if initiator == 'from' else 'the relay'}, "
+                    + " ".join(f"{k}={v}" for k, v in algos.items() if k != "initiator")
+                    if algos else "no accepted Commit")
+                 + (f": {'; '.join(problems)}" if problems else ""))
+    return algos
+
+
+def hello_algorithms(hello):
+    """What a Hello offers (RFC 6189 5.2: after header 12, version 4, client id 16, H3 32, ZID 12,
+    the flags word with the counts hc cc ac kc sc, then the lists): "hash/cipher/auth/ka/sas"."""
+    if len(hello) < 80:
+        return "?"
+    counts = [hello[77] & 0x0F, hello[78] >> 4, hello[78] & 0x0F, hello[79] >> 4, hello[79] & 0x0F]
+    pos, lists = 80, []
+    for n in counts:
+        lists.append(",".join(hello[i : i + 4].decode("ascii", "replace").strip() for i in range(pos, pos + 4 * n, 4)))
+        pos += 4 * n
+    return "/".join(lists)
+
+
+def _counted(msgs):
+    """[(type, count)] in order of first appearance."""
+    out = {}
+    for t, _ in msgs:
+        out[t] = out.get(t, 0) + 1
+    return list(out.items())
+
+
+def phone_sas(log_path):
+    """The last SAS linphonec logged ("ZRTP secrets on: SAS is xxxx ..."), or None."""
+    sas = None
+    try:
+        with open(log_path, errors="replace") as f:
+            for line in f:
+                m = re.search(r"SAS is (\S+)", line)
+                if m:
+                    sas = m.group(1)
+    except OSError:
+        pass
+    return sas
+
+
+def sas_check(report, leg, log_path, stats):
+    """The SAS the phone on a ZRTP leg shows is the relay's for that leg (its media stats line)."""
+    key = leg.lower()
+    theirs = phone_sas(log_path)
+    ours = stats.get(f"{key}_sas") if stats else None
+    encryption = stats.get(f"{key}_encryption") if stats else None
+    report.check(f"sas_{leg}", theirs is not None and theirs == ours and encryption == "zrtp",
+                 f"leg {leg}: phone {leg} shows SAS {theirs or 'none'} ({log_path.rsplit('/', 1)[-1]}), the relay "
+                 f"{key}_sas={ours or 'none'} {key}_encryption={encryption or 'none'}")
 
 
 def leg_sdp_check(report, leg, mode, offer, answer, suites):
@@ -438,6 +562,9 @@ def leg_sdp_check(report, leg, mode, offer, answer, suites):
         elif mode == "sdes":
             if s.proto not in ("RTP/SAVP", "RTP/SAVPF", "RTP/AVP", "RTP/AVPF") or not s.cryptos:
                 problems.append(f"the {role} has no a=crypto on RTP/SAVP (or RTP/AVP)")
+        elif mode == "zrtp":
+            if s.proto not in ("RTP/AVP", "RTP/AVPF") or len(s.zrtp_hashes) != 1 or s.cryptos or s.fingerprints:
+                problems.append(f"the {role} is not RTP/AVP(F) with one a=zrtp-hash (and no a=crypto, a=fingerprint)")
         elif s.proto not in ("UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF") or not s.fingerprints or not s.setup:
             problems.append(f"the {role} is not UDP/TLS/RTP/SAVP(F) with a=fingerprint and a=setup")
     picked = None
@@ -467,12 +594,14 @@ def payload_sizes(datagrams, keep):
     return sizes
 
 
-def encryption_checks(report, args, datagrams, sip_ports, legs):
+def encryption_checks(report, args, datagrams, sip_ports, legs, stats):
     """The per-leg encryption checks (--enc-a/--enc-b). legs: [(leg, mode, phone's media ports,
-    offer, answer, the answer's time on the wire, tone to the phone, tone from it)]."""
+    offer, answer, the answer's time on the wire, tone to the phone, tone from it)]; stats: the
+    relay's media stats line for the call ({key: value}, or None)."""
     for leg, mode, ports, offer, answer, answer_t, tone_in, tone_out in legs:
         suites = args.suites_b.split(",") if leg == "B" and args.suites_b else None
         suite = leg_sdp_check(report, leg, mode, offer.media, answer.media, suites)
+        auth = None  # zrtp: the auth tag type the handshake chose (HS32, HS80)
 
         def inbound(d, ports=ports):
             return d.dport in ports and d.sport not in sip_ports
@@ -485,6 +614,30 @@ def encryption_checks(report, args, datagrams, sip_ports, legs):
             records_out = sum(1 for d in datagrams if outbound(d) and d.payload and 20 <= d.payload[0] <= 63)
             report.check(f"dtls_{leg}", records_in > 0 and records_out > 0,
                          f"leg {leg}: {records_out} DTLS records from phone {leg}, {records_in} to it")
+        if mode == "zrtp":
+            # phone A offers on leg A, phone B answers on leg B
+            phone_sdp, relay_sdp = (offer, answer) if leg == "A" else (answer, offer)
+            algos = zrtp_checks(report, leg, datagrams, inbound, outbound, phone_sdp.media, relay_sdp.media)
+            auth = algos.get("auth")
+            wanted = getattr(args, f"zrtp_{leg.lower()}")
+            if wanted:
+                wanted = wanted.split(",")
+                kas = [w for w in wanted if not w.startswith("HS")]
+                auths = [w for w in wanted if w.startswith("HS")]
+                chosen = f"{algos.get('key_agreement', 'none')}/{auth or 'none'}"
+                # bzrtp adds the mandatory DH3k, HS32 and HS80 to its Hello whatever it is told, and
+                # the initiator picks the auth tag type: the phone's preference holds when it
+                # initiates (the key agreement's too, as the relay offers X255 first, then DH3k)
+                phone_initiated = algos.get("initiator") == "phone"
+                report.check(f"zrtp_algos_{leg}", (not kas or algos.get("key_agreement") in kas)
+                             and (not auths or not phone_initiated or auth in auths) and bool(algos),
+                             f"leg {leg}: the handshake chose {chosen}, initiated by "
+                             f"{'phone ' + leg if phone_initiated else 'the relay'} (phone {leg} prefers "
+                             f"{','.join(wanted)}; the auth tag type is checked only when the phone initiates)")
+            suite = ZRTP_SUITE.get(auth)
+            log = args.phone_log_a if leg == "A" else args.phone_log_b
+            if log:
+                sas_check(report, leg, log, stats)
         seconds_in = flow_tone(datagrams, (), 0.0, tone_in, inbound)
         seconds_out = flow_tone(datagrams, (), 0.0, tone_out, outbound)
         sizes_in, sizes_out = payload_sizes(datagrams, inbound), payload_sizes(datagrams, outbound)
@@ -504,7 +657,7 @@ def encryption_checks(report, args, datagrams, sip_ports, legs):
         else:
             plain = plain_packets(datagrams, inbound, tone_in) + plain_packets(datagrams, outbound, tone_out)
             # an SRTP packet is the 160 bytes of 20 ms PCMU, encrypted, then the authentication tag
-            tag = TAG_BYTES.get(suite) if suite else None
+            tag = ZRTP_TAG_BYTES.get(auth) if mode == "zrtp" else TAG_BYTES.get(suite) if suite else None
             sized = (size_in == size_out == 160 + tag) if tag else (size_in > 160 and size_out > 160)
             report.check(f"wire_{leg}", seconds_in == 0 and seconds_out == 0 and plain == 0 and sized,
                          detail + f"; {plain} packets decode to a tone alone; encrypted wanted"
@@ -632,10 +785,12 @@ def cmd_check(args):
 
     # Each leg's encryption: SDP, DTLS, plaintext or not on the wire. Phone A offers on leg A and
     # the relay answers; the relay offers on leg B and phone B answers.
+    call_stats = next(iter([s for s in media_stats(args.b2bua_log) if s.get("call") == call_id][-1:]), None)
     if args.enc_a or args.enc_b:
         encryption_checks(report, args, datagrams, sip_ports, [
             ("A", args.enc_a or "plain", a_ports, from_a[0][1], to_a[0][1], to_a[0][0].d.t, TONE_B, TONE_A),
-            ("B", args.enc_b or "plain", b_ports, to_b[0][1], from_b[0][1], from_b[0][0].d.t, TONE_A, TONE_B)])
+            ("B", args.enc_b or "plain", b_ports, to_b[0][1], from_b[0][1], from_b[0][0].d.t, TONE_A, TONE_B)],
+            call_stats)
 
     # The b2bua's own count (relay only).
     if args.mode == "relay":
@@ -698,8 +853,12 @@ def main():
         p.add_argument(name, required=True)
     p.add_argument("--mode", choices=("relay", "none"), default="relay")
     p.add_argument("--no-hold", action="store_true", help="the call was not held: no hold and resume checks")
-    p.add_argument("--enc-a", choices=("plain", "sdes", "dtls"), help="leg A's media encryption")
-    p.add_argument("--enc-b", choices=("plain", "sdes", "dtls"), help="leg B's media encryption")
+    p.add_argument("--enc-a", choices=("plain", "sdes", "dtls", "zrtp"), help="leg A's media encryption")
+    p.add_argument("--enc-b", choices=("plain", "sdes", "dtls", "zrtp"), help="leg B's media encryption")
+    p.add_argument("--phone-log-a", help="phone A's linphonec log (a zrtp leg A: its SAS against the relay's)")
+    p.add_argument("--phone-log-b", help="phone B's linphonec log (a zrtp leg B: its SAS against the relay's)")
+    p.add_argument("--zrtp-a", help="ALGO,...: key agreements and auth tags phone A was limited to (zrtp leg A)")
+    p.add_argument("--zrtp-b", help="ALGO,...: key agreements and auth tags phone B was limited to (zrtp leg B)")
     p.add_argument("--suites-b", help="the SDES suites the relay must offer on leg B, comma-separated, in order")
     p.add_argument("--relay-ports", help="LOW-HIGH: the relay's media ports (checks the SDP sent to the phones)")
     p.add_argument("--expect-fail", help="CHECK,...: pass only if exactly these checks fail (a self-check)")

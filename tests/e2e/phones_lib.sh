@@ -172,13 +172,30 @@ EOF
 # never listens), its microphone (an 8 kHz mono wav of the tone, longer than the call) and a FIFO
 # for its stdin. It records what it decodes into $work/rec-NAME/linphone-dec.wav (`record`).
 # MODE plain | sdes (media_encryption=srtp, mandatory: RTP/SAVP, the four AES-CM suites) | dtls
-# (media_encryption=dtls, mandatory: UDP/TLS/RTP/SAVP).
+# (media_encryption=dtls, mandatory: UDP/TLS/RTP/SAVP) | zrtp (media_encryption=zrtp, mandatory:
+# RTP/AVP with a=zrtp-hash, ZRTP on the RTP port; its log, -d 5, has the SAS). ZRTP_ALGOS (zrtp
+# only, optional): comma-separated key agreements (X255 X448 DH3k DH2k) and auth tag types
+# (HS32 HS80) the phone prefers, in order ([sip] zrtp_key_agreements_suites, zrtp_auth_suites;
+# bzrtp still adds the mandatory DH3k, HS32 and HS80 to its Hello); else bzrtp's defaults.
 linphone_setup() {
     local dir=$work/$1 i=0 mime rate channels enc=none mandatory=0
     case $6 in
         sdes) enc=srtp mandatory=1 ;;
         dtls) enc=dtls mandatory=1 ;;
+        zrtp) enc=zrtp mandatory=1 ;;
     esac
+    local algo kas=() auths=()
+    local zrtp_algos=${7:-}
+    for algo in ${zrtp_algos//,/ }; do
+        case $algo in
+            HS*) auths+=("MS_ZRTP_AUTHTAG_$algo") ;;
+            *) kas+=("MS_ZRTP_KEY_AGREEMENT_${algo^^}") ;;
+        esac
+    done
+    # (in [sip]: each a line of its own, or nothing)
+    local zrtp_rc=""
+    ((${#kas[@]} == 0)) || zrtp_rc+="zrtp_key_agreements_suites=$(IFS=,; echo "${kas[*]}")"$'\n'
+    ((${#auths[@]} == 0)) || zrtp_rc+="zrtp_auth_suites=$(IFS=,; echo "${auths[*]}")"$'\n'
     mkdir -p "$dir/home/.local/share/linphone" "$work/rec-$1"
     {
         cat <<EOF
@@ -190,7 +207,7 @@ use_ipv6=0
 contact=sip:$5@127.0.0.1
 media_encryption=$enc
 media_encryption_mandatory=$mandatory
-[rtp]
+${zrtp_rc}[rtp]
 bind_address=127.0.0.1
 audio_rtp_port=$3
 [sound]
@@ -236,15 +253,17 @@ EOF
     mkfifo "$dir/stdin"
 }
 
-# phone_setup a|b KIND MODE: phone A (alice, the caller, 1000 Hz, SIP on $sip_a, RTP 10000...) or
+# phone_setup a|b KIND MODE [ZRTP_ALGOS]: phone A (alice, the caller, 1000 Hz, SIP on $sip_a, RTP 10000...) or
 # B (bob, auto-answer, 600 Hz, SIP on $sip_b, RTP 20000...) as KIND (baresip | linphone), its
-# media encryption MODE (plain | sdes | dtls).
+# media encryption MODE (plain | sdes | dtls | zrtp: linphone only, baresip 1.0 has no ZRTP) and,
+# for zrtp, the algorithms it is limited to (ZRTP_ALGOS, see linphone_setup).
 phone_setup() {
     phone_kind[$1]=$2
+    [[ $2:$3 != baresip:zrtp ]] || fail "baresip 1.0 has no ZRTP: phone ${1^^} must be linphone for zrtp"
     case $1:$2 in
-        a:linphone) linphone_setup a "$sip_a" 10000 1000 alice "$3" ;;
+        a:linphone) linphone_setup a "$sip_a" 10000 1000 alice "$3" "${4:-}" ;;
         a:baresip) baresip_setup a "$sip_a" "$ctrl_a" 10000-10999 1000 "<sip:alice@127.0.0.1>" "$3" ;;
-        b:linphone) linphone_setup b "$sip_b" 20000 600 bob "$3" ;;
+        b:linphone) linphone_setup b "$sip_b" 20000 600 bob "$3" "${4:-}" ;;
         b:baresip) baresip_setup b "$sip_b" "$ctrl_b" 20000-20999 600 "<sip:bob@127.0.0.1>;answermode=auto" "$3" ;;
     esac
 }

@@ -14,26 +14,34 @@
 # phone hears the other's tone, and per leg: plain legs carry the tones in PCMU on the wire;
 # encrypted legs carry no decodable tone (not even one packet of it) but SRTP with the tag of the
 # negotiated suite, SDES legs have a=crypto on both sides (the answer's suite one of the offer's),
-# DTLS legs UDP/TLS/RTP/SAVP(F) with a=fingerprint and DTLS records both ways; with SUITES, the
+# DTLS legs UDP/TLS/RTP/SAVP(F) with a=fingerprint and DTLS records both ways, ZRTP legs RTP/AVP
+# with a=zrtp-hash on both sides, a complete ZRTP handshake both ways (packets 0x10 .. "ZRTP", no
+# Error), SRTP with the tag of the auth type the Commit chose (HS32: 4 bytes, HS80: 10) and the SAS
+# linphonec logs ("SAS is xxxx") equal to the trenscrypter's a_sas= (b_sas=); with SUITES, the
 # trenscrypter's offer on leg B lists exactly them and phone B's answer picks one.
 #
 # usage: phones_trenscrypt.sh [--selfcheck] TRENSCRYPTER CALLER:MODE CALLEE:MODE [SUITES]
-#   CALLER, CALLEE: baresip | linphone; MODE: plain | sdes | dtls.
+#   CALLER, CALLEE: baresip | linphone; MODE: plain | sdes | dtls | zrtp[:ALGO,...] (linphone only:
+#   baresip 1.0 has no ZRTP; ALGO: X255 X448 DH3k DH2k HS32 HS80, the key agreements and auth tag
+#   types the phone prefers: the handshake must choose one of those key agreements, and one of
+#   those auth tag types when the phone initiates; bzrtp adds the mandatory DH3k, HS32, HS80).
 #   The caller's phone offers its MODE (baresip: ;mediaenc=srtp-mand or dtls_srtp; linphone:
-#   media_encryption=srtp or dtls, mandatory); the callee's phone is set to its MODE and the
-#   trenscrypter gets --encryption '.*=none|sdes|sdes:SUITES|dtls' for leg B.
+#   media_encryption=srtp, dtls or zrtp, mandatory); the callee's phone is set to its MODE and the
+#   trenscrypter gets --encryption '.*=none|sdes|sdes:SUITES|dtls|zrtp' for leg B.
 #   SUITES: comma-separated SDES suites for leg B (callee MODE sdes), e.g. AES_256_CM_HMAC_SHA1_32.
 #   --selfcheck: the detectors' self-check. The trenscrypter gets '.*=none' and the callee's phone
-#         is plain, while the checks still demand the callee's MODE (sdes or dtls) on leg B: it
-#         passes only if exactly leg B's encryption checks fail (plaintext tone on the wire, SDP
-#         without a=crypto or a=fingerprint, and no DTLS records for dtls).
+#         is plain, while the checks still demand the callee's MODE (sdes, dtls or zrtp) on leg B:
+#         it passes only if exactly leg B's encryption checks fail (plaintext tone on the wire, SDP
+#         without a=crypto, a=fingerprint or a=zrtp-hash, no DTLS records for dtls, no ZRTP
+#         handshake and no SAS for zrtp).
 # TANDEM_E2E_LOGS=DIR keeps the capture, recordings and logs in DIR.
 # Needs root (or CAP_SYS_ADMIN) for the namespace; baresip (baresip-core), linphonec
 # (linphone-cli) when a phone is linphone, tcpdump, python3.
 set -euo pipefail
 
 usage="usage: phones_trenscrypt.sh [--selfcheck] TRENSCRYPTER CALLER:MODE CALLEE:MODE [SUITES]
-  CALLER, CALLEE: baresip|linphone; MODE: plain|sdes|dtls"
+  CALLER, CALLEE: baresip|linphone; MODE: plain|sdes|dtls|zrtp[:ALGO,...] (zrtp: linphone only;
+  ALGO: X255|X448|DH3k|DH2k|HS32|HS80)"
 selfcheck=0
 if [[ ${1:-} == --selfcheck ]]; then
     selfcheck=1
@@ -46,14 +54,24 @@ b_spec=$3
 suites=${4:-}
 a_kind=${a_spec%%:*} a_mode=${a_spec#*:}
 b_kind=${b_spec%%:*} b_mode=${b_spec#*:}
+# zrtp:ALGO,...: the phone's own ZRTP preferences; the mode is zrtp
+a_zrtp="" b_zrtp=""
+[[ $a_mode == zrtp:* ]] && a_zrtp=${a_mode#zrtp:} a_mode=zrtp
+[[ $b_mode == zrtp:* ]] && b_zrtp=${b_mode#zrtp:} b_mode=zrtp
 for kind in "$a_kind" "$b_kind"; do
     [[ $kind == baresip || $kind == linphone ]] || { echo "$usage" >&2; exit 2; }
 done
 for m in "$a_mode" "$b_mode"; do
-    [[ $m == plain || $m == sdes || $m == dtls ]] || { echo "$usage" >&2; exit 2; }
+    [[ $m == plain || $m == sdes || $m == dtls || $m == zrtp ]] || { echo "$usage" >&2; exit 2; }
+done
+[[ $a_kind:$a_mode != baresip:zrtp && $b_kind:$b_mode != baresip:zrtp ]] ||
+    { echo "phones_trenscrypt: baresip 1.0 has no ZRTP: zrtp needs linphone" >&2; exit 2; }
+for algo in ${a_zrtp//,/ } ${b_zrtp//,/ }; do
+    [[ $algo =~ ^(X255|X448|DH3k|DH2k|HS32|HS80)$ ]] || { echo "$usage" >&2; exit 2; }
 done
 [[ -z $suites || $b_mode == sdes ]] || { echo "phones_trenscrypt: SUITES need the callee's MODE sdes" >&2; exit 2; }
-[[ $selfcheck == 0 || $b_mode != plain ]] || { echo "phones_trenscrypt: --selfcheck needs the callee's MODE sdes or dtls" >&2; exit 2; }
+[[ $selfcheck == 0 || $b_mode != plain ]] ||
+    { echo "phones_trenscrypt: --selfcheck needs the callee's MODE sdes, dtls or zrtp" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
 # shellcheck source-path=SCRIPTDIR source=phones_lib.sh
@@ -76,14 +94,14 @@ fi
 call_seconds=7
 
 e2e_workdir tpt
-phone_setup a "$a_kind" "$a_mode"
-phone_setup b "$b_kind" "$b_phone_mode"
+phone_setup a "$a_kind" "$a_mode" "$a_zrtp"
+phone_setup b "$b_kind" "$b_phone_mode" "$b_zrtp"
 start_capture
 start_relay "the trenscrypter" "$trenscrypter" --encryption ".*=$leg_b" --rtp-ports "$relay_ports" --log debug
 start_phones
 
-echo "phones_trenscrypt: phone A ($a_kind, offers $a_mode) 127.0.0.1:$sip_a -> trenscrypter" \
-    "127.0.0.1:$sip_relay (leg B: $leg_b) -> phone B ($b_kind, $b_phone_mode) 127.0.0.1:$sip_b" \
+echo "phones_trenscrypt: phone A ($a_kind, offers $a_mode${a_zrtp:+ $a_zrtp}) 127.0.0.1:$sip_a -> trenscrypter" \
+    "127.0.0.1:$sip_relay (leg B: $leg_b) -> phone B ($b_kind, $b_phone_mode${b_zrtp:+ $b_zrtp}) 127.0.0.1:$sip_b" \
     "$([[ $selfcheck == 1 ]] && echo "[self-check: the checks demand $b_mode on leg B]")"
 phone_dial a "sip:bob@127.0.0.1:$sip_relay"
 phone_answered b
@@ -105,10 +123,18 @@ e2e_stop
 
 check_flags=(--no-hold --enc-a "$a_mode" --enc-b "$b_mode" --relay-ports "$relay_ports")
 [[ -n $suites ]] && check_flags+=(--suites-b "$suites")
+# ZRTP legs: the SAS the phone logged against the trenscrypter's (a_sas=, b_sas=)
+[[ $a_mode == zrtp ]] && check_flags+=(--phone-log-a "$work/a.log")
+[[ $b_mode == zrtp ]] && check_flags+=(--phone-log-b "$work/b.log")
+# zrtp:ALGO,...: the handshake must have chosen them
+[[ -n $a_zrtp ]] && check_flags+=(--zrtp-a "$a_zrtp")
+[[ -n $b_zrtp ]] && check_flags+=(--zrtp-b "$b_zrtp")
 if [[ $selfcheck == 1 ]]; then
     expect=enc_sdp_B,wire_B
     [[ $b_mode == dtls ]] && expect+=,dtls_B
+    [[ $b_mode == zrtp ]] && expect+=,zrtp_B,sas_B
+    [[ -n $b_zrtp ]] && expect+=,zrtp_algos_B
     check_flags+=(--expect-fail "$expect")
 fi
 run_checks "${check_flags[@]}"
-echo "phones_trenscrypt: ok ($a_kind:$a_mode -> $b_kind:$b_mode${suites:+ $suites}$([[ $selfcheck == 1 ]] && echo ", self-check"))"
+echo "phones_trenscrypt: ok ($a_spec -> $b_spec${suites:+ $suites}$([[ $selfcheck == 1 ]] && echo ", self-check"))"
