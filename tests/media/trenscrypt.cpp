@@ -521,3 +521,31 @@ TEST_CASE("srtp_relay: a ZRTP leg B terminated here, keys and SAS agreed with th
     CHECK(at_a[0] == rtp_packet(0, 0xBB, 1));
     relay.close(*s);
 }
+
+TEST_CASE("srtp_relay: a ZRTP leg whose phone never answers ends the call, media never in clear",
+          "[media][srtp][zrtp]") {
+    asio::io_context io;
+    media::srtp_relay relay(io.get_executor(), config(50000));
+    phone a(io), b(io);
+    auto s = open_with(relay, choose(media::encryption::zrtp));
+    auto to_b = relay.offer(*s, b2b::leg::a, phone_sdp(a.port()));
+    REQUIRE(to_b);
+    auto to_a = relay.answer(*s, b2b::leg::b, phone_sdp(b.port()) + "a=zrtp-hash:1.10 00\r\n");
+    REQUIRE(to_a);
+    a.send(port_in(*to_a), rtp_packet(0, 0xAA, 1));
+    settle(io);
+    // the relay's Hellos, retransmitted on the timer (virtual time through check()), then give up
+    auto t = std::chrono::steady_clock::now();
+    b2b::media_status st;
+    int checks = 0;
+    for (; checks < 400; ++checks) {
+        st = relay.check(*s, t);
+        if (st.end != b2b::b2bua_errc{}) break;
+        t += std::chrono::milliseconds(100);
+    }
+    CHECK(st.end == b2b::b2bua_errc::media_failed);
+    auto at_b = b.received();
+    CHECK(at_b.size() >= 2);
+    for (const auto& p : at_b) CHECK(rtp::classify(p) == rtp::packet_kind::zrtp); // Hellos, no RTP
+    relay.close(*s);
+}
