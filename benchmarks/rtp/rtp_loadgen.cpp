@@ -27,11 +27,31 @@
 // cpuN_busy_pct: each CPU's non-idle time (/proc/stat), softirq work included.
 // And once: setup=... (calls, seconds) and, with --relay-pid, rss_kib before/after setup/at end.
 //
+// --srtp SUITE (AES_CM_128_HMAC_SHA1_80 or AEAD_AES_128_GCM): SDES-SRTP on both legs, for
+// bench_rtp --srtp. Leg A offers RTP/SAVP with two a=crypto lines of the suite (tag 1 and tag
+// 2, two keys of ours), leg B answers the first line of the suite in the relay's offer whose key
+// is not leg A's tag-1 key, with a key of its own; leg A sends with the key of the tag the
+// relay's answer picked. Every packet is protected as it is sent (a protected packet cannot be
+// sent again: replay protection), with the generator's own SRTP on OpenSSL (gen_srtp.hpp,
+// checked against libsrtp2 at start); sequence numbers go on across steps. What arrives is
+// counted by its length (plain + tag) and clear header: the SSRC names the stream, and the RTP
+// timestamp carries the send time (microseconds, low 32 bits) so that latency and loss need no
+// decryption. One packet in 32 (sequence number % 32 == 0) is decrypted with the key the relay
+// wrote in its SDP for that leg and checked against what was sent (verified=, verify_failed=):
+// what comes out is under the relay's keys for that leg, not under the sender's. Before
+// the steps, a probe through the first 8 calls sends per direction 2 good packets and 2 with a
+// corrupted payload (auth tag no longer matches): a relay that authenticates drops the latter.
+// It prints `srtp ...` once with what it found (re-keyed directions, probe results).
+//
 // usage: rtp_loadgen (--ng IP:PORT | --direct) [--calls N] [--steps a,b,...] [--seconds S]
 //                    [--warmup S] [--pps P] [--sockets K] [--relay-pid PID] [--tag T]
-//                    [--no-delete]
+//                    [--no-delete] [--srtp SUITE]
 
+#include "gen_srtp.hpp"
 #include "ng.hpp"
+
+#include <openssl/rand.h>
+#include <srtp2/srtp.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -51,6 +71,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -60,6 +81,7 @@ namespace {
 constexpr std::size_t packet_size = 172;    // 12-byte RTP header + 160 bytes of PCMU (20 ms)
 constexpr std::uint32_t magic = 0x54425254; // "TBRT"
 constexpr int batch = 64;
+constexpr std::size_t max_packet = 256; // a protected packet: 172 + tag
 
 [[noreturn]] void die(const char* what) {
     std::fprintf(stderr, "rtp_loadgen: %s%s%s\n", what, errno ? ": " : "", errno ? std::strerror(errno) : "");
@@ -214,12 +236,14 @@ struct options {
     int relay_pid = 0;
     std::string tag = "bench";
     bool do_delete = true;
+    std::optional<gen_srtp::suite> srtp;
 };
 
 struct out_batch {
     std::array<mmsghdr, batch> msgs{};
     std::array<iovec, batch> iovs{};
-    std::array<std::array<unsigned char, packet_size>, batch> bufs{};
+    std::array<std::array<unsigned char, max_packet>, batch> bufs{};
+    std::array<gen_srtp::session*, batch> sess{}; // --srtp: the key each packet is sent with
     int n = 0;
 };
 
@@ -236,7 +260,7 @@ struct step_result {
     double p50 = 0, p99 = 0, p999 = 0, max = 0;
     double relay_cpu = -1, gen_cpu = 0;
     std::vector<double> cpu_busy; // per CPU, percent
-    unsigned long long gen_drops = 0, misrouted = 0;
+    unsigned long long gen_drops = 0, misrouted = 0, verified = 0, verify_failed = 0;
 };
 
 class generator {
@@ -263,6 +287,18 @@ public:
                 b.msgs[std::size_t(i)].msg_hdr.msg_namelen = sizeof(sockaddr_in);
             }
         drops_.assign(std::size_t(2 * k), 0);
+        if (o.srtp) {
+            // leg A's two keys (tag 1 sends, tag 2 is offered too) and leg B's, per socket
+            for (auto* v : {&keys_a1_, &keys_a2_, &keys_b_}) {
+                v->resize(std::size_t(k));
+                for (auto& s : *v) {
+                    std::vector<std::uint8_t> key(gen_srtp::key_salt_len(*o.srtp));
+                    if (RAND_bytes(key.data(), int(key.size())) != 1 || !s.init(*o.srtp, key))
+                        die("srtp keys");
+                }
+            }
+            tag_ = gen_srtp::tag_len(*o.srtp);
+        }
     }
 
     /// Sets every call up (or, --direct, points each side at the other's socket).
@@ -274,6 +310,17 @@ public:
             for (int c = 0; c < o_.calls; ++c) {
                 targets_[0][std::size_t(c)] = make_addr("127.0.0.1", local_port(fds_[1][std::size_t(c % k)]));
                 targets_[1][std::size_t(c)] = make_addr("127.0.0.1", local_port(fds_[0][std::size_t(c % k)]));
+                if (o_.srtp) {
+                    // each side checks what the other sends, under the sender's own key
+                    auto& a = keys_a1_[std::size_t(c % k)];
+                    auto& b = keys_b_[std::size_t(c % k)];
+                    send_a_.push_back(&a);
+                    verify_[0].emplace_back();
+                    verify_[1].emplace_back();
+                    if (!verify_[0].back().init(*o_.srtp, b.master()) ||
+                        !verify_[1].back().init(*o_.srtp, a.master()))
+                        die("srtp keys");
+                }
             }
             return;
         }
@@ -289,27 +336,107 @@ public:
             std::uint16_t port_b = local_port(fds_[1][std::size_t(c % k)]);
             // offer from leg A: the relay answers with the SDP for leg B (where B sends)
             cookie = ng.next_cookie();
-            std::string req = bench_ng::dict_writer(cookie)
-                                  .str("ICE", "remove")
-                                  .str("call-id", call_id)
-                                  .str("command", "offer")
-                                  .str("from-tag", from_tag)
-                                  .list("replace", {"origin", "session-connection"})
-                                  .str("sdp", bench_ng::pcmu_sdp("127.0.0.1", port_a, std::uint64_t(c) + 1))
-                                  .finish();
+            std::string sdp_a = bench_ng::pcmu_sdp("127.0.0.1", port_a, std::uint64_t(c) + 1);
+            if (o_.srtp) {
+                const auto& a1 = keys_a1_[std::size_t(c % k)];
+                const auto& a2 = keys_a2_[std::size_t(c % k)];
+                sdp_a = srtp_sdp(sdp_a, {{1, &a1.master()}, {2, &a2.master()}});
+            }
+            bench_ng::dict_writer offer(cookie);
+            if (o_.srtp) offer.str("DTLS", "off");
+            offer.str("ICE", "remove")
+                .str("call-id", call_id)
+                .str("command", "offer")
+                .str("from-tag", from_tag)
+                .list("replace", {"origin", "session-connection"})
+                .str("sdp", sdp_a);
+            if (o_.srtp) offer.str("transport-protocol", "RTP/SAVP");
+            std::string req = offer.finish();
             targets_[1][std::size_t(c)] = exchange(ng, cookie, req, "offer", c);
+            std::string sdp_b = bench_ng::pcmu_sdp("127.0.0.1", port_b, std::uint64_t(c) + 100000001);
+            std::vector<std::uint8_t> relay_key_b;
+            if (o_.srtp) {
+                // leg B takes the first line of the suite whose key is not the one leg A sends with
+                const auto& a1 = keys_a1_[std::size_t(c % k)].master();
+                unsigned tag = 0;
+                for (auto& [t, key] : crypto_lines(reply_.str("sdp")))
+                    if (key != a1) {
+                        tag = t;
+                        relay_key_b = key;
+                        break;
+                    }
+                if (!tag)
+                    die_call(
+                        c,
+                        "the relay's offer has no a=crypto line of the suite with a key other than leg A's");
+                sdp_b = srtp_sdp(sdp_b, {{tag, &keys_b_[std::size_t(c % k)].master()}});
+            }
             cookie = ng.next_cookie();
-            req = bench_ng::dict_writer(cookie)
-                      .str("ICE", "remove")
-                      .str("call-id", call_id)
-                      .str("command", "answer")
-                      .str("from-tag", from_tag)
-                      .list("replace", {"origin", "session-connection"})
-                      .str("sdp", bench_ng::pcmu_sdp("127.0.0.1", port_b, std::uint64_t(c) + 100000001))
-                      .str("to-tag", to_tag)
-                      .finish();
+            bench_ng::dict_writer answer(cookie);
+            if (o_.srtp) answer.str("DTLS", "off");
+            answer.str("ICE", "remove")
+                .str("call-id", call_id)
+                .str("command", "answer")
+                .str("from-tag", from_tag)
+                .list("replace", {"origin", "session-connection"})
+                .str("sdp", sdp_b)
+                .str("to-tag", to_tag);
+            req = answer.finish();
             targets_[0][std::size_t(c)] = exchange(ng, cookie, req, "answer", c);
+            if (o_.srtp) {
+                auto lines = crypto_lines(reply_.str("sdp"));
+                if (lines.size() != 1 || (lines[0].first != 1 && lines[0].first != 2))
+                    die_call(c, "the relay's answer does not pick exactly one of leg A's a=crypto lines");
+                auto& send =
+                    lines[0].first == 1 ? keys_a1_[std::size_t(c % k)] : keys_a2_[std::size_t(c % k)];
+                const auto& relay_key_a = lines[0].second;
+                const auto& b = keys_b_[std::size_t(c % k)].master();
+                send_a_.push_back(&send);
+                verify_[0].emplace_back();
+                verify_[1].emplace_back();
+                if (!verify_[0].back().init(*o_.srtp, relay_key_a) ||
+                    !verify_[1].back().init(*o_.srtp, relay_key_b))
+                    die_call(c, "a key in the relay's SDP does not fit the suite");
+                // a direction is re-keyed when the relay sends on under another key than it receives
+                rekeyed_ab_ += relay_key_b != send.master();
+                rekeyed_ba_ += relay_key_a != b;
+                ours_ += relay_key_b == keys_a1_[std::size_t(c % k)].master() ||
+                         relay_key_b == keys_a2_[std::size_t(c % k)].master() || relay_key_a == b;
+            }
         }
+    }
+
+    /// --srtp: the probe described at the top, then one line of what setup and probe found.
+    void probe_srtp() {
+        if (!o_.srtp) return;
+        const int k = o_.sockets, probe_calls = std::min(o_.calls, 8);
+        probing_ = true;
+        probe_base_ = seq_base_;
+        for (int c = 0; c < probe_calls; ++c)
+            for (int dir = 0; dir < 2; ++dir)
+                for (std::uint32_t i = 0; i < 4; ++i) {
+                    auto s = std::uint32_t(2 * c + dir);
+                    std::array<unsigned char, max_packet> p{};
+                    fill(p.data(), s, seq_base_ + i, now_ns(CLOCK_REALTIME));
+                    gen_srtp::session* key =
+                        dir == 0 ? send_a_[std::size_t(c)] : &keys_b_[std::size_t(c % k)];
+                    std::size_t n = key->protect(p.data(), packet_size);
+                    if (i >= 2) p[40] ^= 0x55; // corrupted after protection: fails authentication
+                    int fd = fds_[std::size_t(dir)][std::size_t(c % k)];
+                    const sockaddr_in& to = targets_[std::size_t(dir)][std::size_t(c)];
+                    ::sendto(fd, p.data(), n, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+                }
+        seq_base_ += 4;
+        double end = mono_s() + 0.3;
+        for (int i = 0; i < 10000 && mono_s() < end; ++i) receive(std::max(0.0, end - mono_s()));
+        probing_ = false;
+        std::printf(
+            "srtp suite=%s calls=%d rekeyed_a_to_b=%llu rekeyed_b_to_a=%llu relay_keys_from_our_sdp=%llu "
+            "probe_good_sent=%d probe_good_arrived_verified=%llu probe_good_arrived_bad=%llu "
+            "probe_corrupted_sent=%d probe_corrupted_arrived=%llu\n",
+            gen_srtp::name(*o_.srtp), o_.calls, rekeyed_ab_, rekeyed_ba_, ours_, probe_calls * 4,
+            probe_good_ok_, probe_good_bad_, probe_calls * 4, probe_corrupted_);
+        std::fflush(stdout);
     }
 
     void teardown() {
@@ -342,7 +469,7 @@ public:
         rt_offset_ = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
         win_start_rt_ = std::int64_t(meas_start * 1e9) + rt_offset_;
         win_end_rt_ = std::int64_t(meas_end * 1e9) + rt_offset_;
-        sent_in_window_ = recv_in_window_ = recv_of_window_ = misrouted_ = 0;
+        sent_in_window_ = recv_in_window_ = recv_of_window_ = misrouted_ = verified_ = verify_failed_ = 0;
         latencies_.clear();
         latencies_.reserve(std::size_t(rate * o_.seconds * 1.05) + 16);
         std::fill(drops_.begin(), drops_.end(), 0);
@@ -394,6 +521,10 @@ public:
                                double(sent_in_window_)
                          : 0;
         r.misrouted = misrouted_;
+        r.verified = verified_;
+        r.verify_failed = verify_failed_;
+        // SRTP: a sequence number is never sent twice (the next step goes on from here)
+        seq_base_ += std::uint32_t(sent / std::max<std::uint64_t>(streams, 1)) + 1;
         if (!latencies_.empty()) {
             auto pct = [&](double p) {
                 auto idx =
@@ -432,6 +563,63 @@ private:
         return make_addr(m->address, m->port);
     }
 
+    [[noreturn]] static void die_call(int c, const char* why) {
+        std::fprintf(stderr, "rtp_loadgen: call %d: %s\n", c, why);
+        std::exit(1);
+    }
+
+    /// `sdp` (one PCMU stream, RTP/AVP) as RTP/SAVP with these a=crypto lines of our suite.
+    std::string srtp_sdp(std::string sdp,
+                         std::initializer_list<std::pair<unsigned, const std::vector<std::uint8_t>*>> lines) {
+        auto m = sdp.find(" RTP/AVP ");
+        sdp.replace(m, 9, " RTP/SAVP ");
+        std::string add;
+        for (auto& [tag, key] : lines)
+            add += "a=crypto:" + std::to_string(tag) + " " + gen_srtp::name(*o_.srtp) +
+                   " inline:" + gen_srtp::base64(key->data(), key->size()) + "\r\n";
+        sdp.insert(sdp.find("a=ptime"), add);
+        return sdp;
+    }
+
+    /// The (tag, key) of each a=crypto line of our suite in `sdp`, in order.
+    std::vector<std::pair<unsigned, std::vector<std::uint8_t>>> crypto_lines(std::string_view sdp) const {
+        std::vector<std::pair<unsigned, std::vector<std::uint8_t>>> out;
+        std::string want = std::string(" ") + gen_srtp::name(*o_.srtp) + " inline:";
+        std::size_t pos = 0;
+        for (int lines = 0; lines < 1000 && pos < sdp.size(); ++lines) {
+            auto eol = sdp.find('\n', pos);
+            if (eol == std::string_view::npos) eol = sdp.size();
+            std::string_view l = sdp.substr(pos, eol - pos);
+            pos = eol + 1;
+            if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+            if (l.substr(0, 9) != "a=crypto:") continue;
+            auto w = l.find(want);
+            if (w == std::string_view::npos) continue;
+            std::string_view key = l.substr(w + want.size());
+            key = key.substr(0, std::min(key.find('|'), key.find(' ')));
+            auto bytes = gen_srtp::unbase64(key);
+            if (!bytes) continue;
+            out.emplace_back(unsigned(std::atoi(std::string(l.substr(9, w - 9)).c_str())), std::move(*bytes));
+        }
+        return out;
+    }
+
+    /// The plain packet of stream `s`, sequence number `seq`, sent at `ts` (CLOCK_REALTIME).
+    void fill(unsigned char* p, std::uint32_t s, std::uint32_t seq, std::int64_t ts) const {
+        p[0] = 0x80;
+        p[1] = 0; // PT 0, PCMU
+        p[2] = std::uint8_t(seq >> 8);
+        p[3] = std::uint8_t(seq);
+        // the RTP timestamp: 160 per packet, or (SRTP) the send time in microseconds
+        std::uint32_t rtp_ts = htonl(o_.srtp ? std::uint32_t(ts / 1000) : seq * 160),
+                      ssrc = htonl(0x10000000u + s);
+        std::memcpy(&p[4], &rtp_ts, 4);
+        std::memcpy(&p[8], &ssrc, 4);
+        std::uint32_t hdr[4] = {magic, current_step_, s, seq};
+        std::memcpy(&p[12], hdr, sizeof hdr);
+        std::memcpy(&p[28], &ts, sizeof ts);
+    }
+
     unsigned long long total_drops() const {
         unsigned long long t = 0;
         for (auto d : drops_) t += d;
@@ -444,6 +632,14 @@ private:
         // the send time, as late as possible: just before the batch goes
         const std::int64_t ts = now_ns(CLOCK_REALTIME);
         for (int i = 0; i < b.n; ++i) std::memcpy(&b.bufs[std::size_t(i)][28], &ts, sizeof ts);
+        if (o_.srtp)
+            for (int i = 0; i < b.n; ++i) {
+                // the send time in the clear header too, then protected as it goes
+                auto& p = b.bufs[std::size_t(i)];
+                std::uint32_t us = htonl(std::uint32_t(ts / 1000));
+                std::memcpy(&p[4], &us, 4);
+                b.iovs[std::size_t(i)].iov_len = b.sess[std::size_t(i)]->protect(p.data(), packet_size);
+            }
         // offered in the window: by the same clock the receiver judges packets by
         if (ts >= win_start_rt_ && ts < win_end_rt_) sent_in_window_ += unsigned(b.n);
         int done = 0;
@@ -464,20 +660,15 @@ private:
         const int k = o_.sockets;
         for (std::uint64_t j = first; j < first + n; ++j) {
             auto s = std::uint32_t(j % streams);
-            auto seq = std::uint32_t(j / streams);
+            auto seq = std::uint32_t(j / streams) + (o_.srtp ? seq_base_ : 0);
+            if (seq > 65535) die("--srtp: sequence numbers used up (fewer steps or seconds)");
             int c = int(s / 2), dir = int(s % 2); // dir 0: A->B (from an A socket)
             int idx = dir * k + c % k;
             out_batch& b = out_[std::size_t(idx)];
             auto& p = b.bufs[std::size_t(b.n)];
-            p[0] = 0x80;
-            p[1] = 0; // PT 0, PCMU
-            p[2] = std::uint8_t(seq >> 8);
-            p[3] = std::uint8_t(seq);
-            std::uint32_t rtp_ts = htonl(seq * 160), ssrc = htonl(0x10000000u + s);
-            std::memcpy(&p[4], &rtp_ts, 4);
-            std::memcpy(&p[8], &ssrc, 4);
-            std::uint32_t hdr[4] = {magic, current_step_, s, seq};
-            std::memcpy(&p[12], hdr, sizeof hdr); // the send time goes at [28] in flush()
+            fill(p.data(), s, seq, 0); // the send time goes in in flush()
+            if (o_.srtp)
+                b.sess[std::size_t(b.n)] = dir == 0 ? send_a_[std::size_t(c)] : &keys_b_[std::size_t(c % k)];
             b.msgs[std::size_t(b.n)].msg_hdr.msg_name = &targets_[std::size_t(dir)][std::size_t(c)];
             if (++b.n == batch) flush(idx);
         }
@@ -530,6 +721,10 @@ private:
                 drops_[std::size_t(idx)] = d;
             }
         }
+        if (o_.srtp) {
+            account_srtp(side, m, p, rx);
+            return;
+        }
         if (m.msg_len != packet_size) return;
         std::uint32_t hdr[4];
         std::memcpy(hdr, p + 12, sizeof hdr);
@@ -553,6 +748,50 @@ private:
         }
     }
 
+    // --srtp: what arrives is judged by its clear header; one in 32 is decrypted and checked.
+    void account_srtp(int side, const mmsghdr& m, const unsigned char* p, std::int64_t rx) {
+        if (m.msg_len != packet_size + tag_ || (p[0] & 0xc0) != 0x80) return;
+        std::uint32_t ssrc = 0, ts32 = 0;
+        std::memcpy(&ssrc, p + 8, 4);
+        std::memcpy(&ts32, p + 4, 4);
+        std::uint32_t s = ntohl(ssrc) - 0x10000000u;
+        if (s >= std::uint32_t(2 * o_.calls)) return;
+        if (int(s % 2) == side) {
+            ++misrouted_;
+            return;
+        }
+        std::uint32_t seq = std::uint32_t(p[2]) << 8 | p[3];
+        if (rx == 0) rx = now_ns(CLOCK_REALTIME);
+        if (probing_) {
+            if (seq - probe_base_ >= 2) {
+                ++probe_corrupted_;
+                return;
+            }
+            (check(side, s, seq, p) ? probe_good_ok_ : probe_good_bad_)++;
+            return;
+        }
+        if (rx >= win_start_rt_ && rx < win_end_rt_) ++recv_in_window_;
+        // the send time, from the low 32 bits of its microseconds
+        std::uint32_t d_us = std::uint32_t(rx / 1000) - ntohl(ts32);
+        std::int64_t tx = rx - std::int64_t(d_us) * 1000;
+        if (tx >= win_start_rt_ && tx < win_end_rt_) {
+            ++recv_of_window_;
+            latencies_.push_back(
+                std::uint32_t(std::min<std::int64_t>(std::int64_t(d_us) * 1000, 4'000'000'000)));
+        }
+        if ((seq & 31) == 0) (check(side, s, seq, p) ? verified_ : verify_failed_)++;
+    }
+
+    // Decrypts a copy with the key the relay gave for that leg; true if it is what was sent.
+    bool check(int side, std::uint32_t s, std::uint32_t seq, const unsigned char* p) {
+        std::array<unsigned char, max_packet> copy{};
+        std::memcpy(copy.data(), p, packet_size + tag_);
+        if (verify_[side][s / 2].unprotect(copy.data(), packet_size + tag_) != packet_size) return false;
+        std::uint32_t hdr[4];
+        std::memcpy(hdr, copy.data() + 12, sizeof hdr);
+        return hdr[0] == magic && hdr[2] == s && hdr[3] == seq;
+    }
+
     const options& o_;
     std::vector<int> fds_[2];
     int epfd_ = -1;
@@ -564,6 +803,15 @@ private:
     std::int64_t rt_offset_ = 0, win_start_rt_ = 0, win_end_rt_ = 0;
     unsigned long long sent_in_window_ = 0, recv_in_window_ = 0, recv_of_window_ = 0, misrouted_ = 0;
     std::vector<std::uint32_t> latencies_;
+    // --srtp
+    std::size_t tag_ = 0;
+    std::vector<gen_srtp::session> keys_a1_, keys_a2_, keys_b_; // per socket index
+    std::vector<gen_srtp::session*> send_a_;                    // per call: leg A's sending key
+    std::vector<gen_srtp::session> verify_[2]; // per call: the relay's key toward A [0], toward B [1]
+    std::uint32_t seq_base_ = 0, probe_base_ = 0;
+    bool probing_ = false;
+    unsigned long long verified_ = 0, verify_failed_ = 0, rekeyed_ab_ = 0, rekeyed_ba_ = 0, ours_ = 0;
+    unsigned long long probe_good_ok_ = 0, probe_good_bad_ = 0, probe_corrupted_ = 0;
 };
 
 bool parse_hostport(const std::string& s, sockaddr_in& sa) {
@@ -575,11 +823,57 @@ bool parse_hostport(const std::string& s, sockaddr_in& sa) {
     return ::inet_pton(AF_INET, s.substr(0, colon).c_str(), &sa.sin_addr) == 1;
 }
 
+/// gen_srtp against libsrtp2, both ways, on a few packets of one key: the generator's SRTP is
+/// what every relay must understand.
+void self_test(gen_srtp::suite s) {
+    if (srtp_init() != srtp_err_status_ok) die("srtp_init");
+    std::vector<std::uint8_t> key(gen_srtp::key_salt_len(s));
+    if (RAND_bytes(key.data(), int(key.size())) != 1) die("RAND_bytes");
+    gen_srtp::session g;
+    if (!g.init(s, key)) die("gen_srtp init");
+    srtp_policy_t pol{};
+    if (s == gen_srtp::suite::gcm128) {
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+    } else {
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+    }
+    pol.key = key.data();
+    pol.window_size = 1024;
+    srtp_t in = nullptr, out = nullptr;
+    pol.ssrc.type = ssrc_any_inbound;
+    if (srtp_create(&in, &pol) != srtp_err_status_ok) die("srtp_create");
+    pol.ssrc.type = ssrc_any_outbound;
+    if (srtp_create(&out, &pol) != srtp_err_status_ok) die("srtp_create");
+    for (int q = 0; q < 4; ++q) {
+        std::array<unsigned char, max_packet> a{};
+        a[0] = 0x80;
+        a[3] = std::uint8_t(q);
+        a[8] = 0x10;
+        a[11] = std::uint8_t(q);
+        for (std::size_t i = 12; i < packet_size; ++i) a[i] = std::uint8_t(i * 3 + std::size_t(q));
+        auto b = a;
+        const auto plain = a;
+        int len = int(g.protect(a.data(), packet_size));
+        bool ok = len == int(packet_size + gen_srtp::tag_len(s)) &&
+                  srtp_unprotect(in, a.data(), &len) == srtp_err_status_ok && len == int(packet_size) &&
+                  std::memcmp(a.data(), plain.data(), packet_size) == 0;
+        len = int(packet_size);
+        ok = ok && srtp_protect(out, b.data(), &len) == srtp_err_status_ok &&
+             g.unprotect(b.data(), std::size_t(len)) == packet_size &&
+             std::memcmp(b.data(), plain.data(), packet_size) == 0;
+        if (!ok) die("the generator's SRTP does not agree with libsrtp2");
+    }
+    srtp_dealloc(in);
+    srtp_dealloc(out);
+}
+
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: rtp_loadgen (--ng IP:PORT | --direct) [--calls N] [--steps a,b,...] [--seconds S]\n"
                  "                   [--warmup S] [--pps P] [--sockets K] [--relay-pid PID] [--tag T]\n"
-                 "                   [--no-delete]\n");
+                 "                   [--no-delete] [--srtp AES_CM_128_HMAC_SHA1_80|AEAD_AES_128_GCM]\n");
     std::exit(2);
 }
 
@@ -620,7 +914,10 @@ int main(int argc, char** argv) {
             o.tag = next();
         else if (a == "--no-delete")
             o.do_delete = false;
-        else
+        else if (a == "--srtp") {
+            o.srtp = gen_srtp::from_name(next());
+            if (!o.srtp) usage();
+        } else
             usage();
     }
     if (o.direct == o.have_ng || o.calls < 1 || o.calls > 100000 || o.seconds <= 0 || o.seconds > 3600 ||
@@ -629,10 +926,12 @@ int main(int argc, char** argv) {
     if (o.steps.empty()) o.steps.push_back(o.calls);
     for (int& s : o.steps) s = std::clamp(s, 1, o.calls);
 
+    if (o.srtp) self_test(*o.srtp);
     generator g(o);
     long rss0 = proc_rss_kib(o.relay_pid);
     double t = mono_s();
     g.setup();
+    g.probe_srtp();
     double setup_s = mono_s() - t;
     ::usleep(300'000);
     long rss1 = proc_rss_kib(o.relay_pid);
@@ -643,9 +942,10 @@ int main(int argc, char** argv) {
         std::printf(
             "step=%zu active_calls=%d streams=%d planned_pps=%.0f offered_pps=%.0f delivered_pps=%.0f "
             "loss_pct=%.3f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f relay_cpu_pct=%.1f "
-            "gen_cpu_pct=%.1f gen_drops=%llu misrouted=%llu",
+            "gen_cpu_pct=%.1f gen_drops=%llu misrouted=%llu verified=%llu verify_failed=%llu",
             i + 1, r.active, 2 * r.active, r.planned_pps, r.offered_pps, r.delivered_pps, r.loss_pct, r.p50,
-            r.p99, r.p999, r.max, r.relay_cpu, r.gen_cpu, r.gen_drops, r.misrouted);
+            r.p99, r.p999, r.max, r.relay_cpu, r.gen_cpu, r.gen_drops, r.misrouted, r.verified,
+            r.verify_failed);
         for (std::size_t c = 0; c < r.cpu_busy.size(); ++c)
             std::printf(" cpu%zu_busy_pct=%.1f", c, r.cpu_busy[c]);
         std::printf("\n");

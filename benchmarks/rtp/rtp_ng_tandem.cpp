@@ -6,8 +6,12 @@
 // for leg B; answer {call-id, from-tag, to-tag, sdp} -> answer(leg B) and the SDP for leg A;
 // delete {call-id} -> close(). Other keys (flags, replace, ICE) are accepted and ignored.
 //
+// --srtp-b SUITE[,SUITE...]: the trenscrypter's relay (tandem::media::srtp_relay) instead, every
+// call opened with srtp_relay::options{.encryption_b = {sdes, those suites}}: leg A speaks what
+// its offer says, leg B SDES-SRTP with keys of the relay's own (bench_rtp --srtp).
+//
 // usage: rtp_ng_tandem --ng 127.0.0.1:PORT [--address 127.0.0.1] [--port-min N] [--port-max N]
-//                      [--timeout S] [--max-seconds S]
+//                      [--timeout S] [--max-seconds S] [--srtp-b SUITES]
 // Runs until SIGTERM/SIGINT or --max-seconds (default 3600). --timeout is the relay's media
 // timeout (default 0: off; bench_rtp leaves calls idle between its steps).
 
@@ -18,10 +22,13 @@
 
 #include <asio.hpp>
 
+#include <any>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,13 +36,12 @@
 
 namespace {
 
-using tandem::media::rtp_relay;
-
+template <class Relay>
 class ng_server {
 public:
     ng_server(asio::io_context& io, const asio::ip::udp::endpoint& listen,
-              tandem::media::rtp_relay_config cfg)
-        : relay_(io.get_executor(), std::move(cfg)), socket_(io, listen) {}
+              tandem::media::rtp_relay_config cfg, std::any options)
+        : relay_(io.get_executor(), std::move(cfg)), socket_(io, listen), options_(std::move(options)) {}
 
     ~ng_server() {
         for (auto& [id, s] : calls_) relay_.close(s);
@@ -71,6 +77,7 @@ private:
             if (it == calls_.end()) {
                 tandem::b2bua::media_context ctx;
                 ctx.call_id = call_id;
+                ctx.options = &options_;
                 auto s = relay_.open(ctx);
                 if (!s) return bench_ng::error_reply(cookie, "open: " + s.error().message());
                 it = calls_.emplace(call_id, std::move(*s)).first;
@@ -96,16 +103,39 @@ private:
         return bench_ng::error_reply(cookie, "unsupported command");
     }
 
-    rtp_relay relay_;
+    Relay relay_;
     asio::ip::udp::socket socket_;
+    std::any options_; // every call's (empty: none)
     asio::ip::udp::endpoint peer_;
     std::array<char, 65536> buf_{};
-    std::unordered_map<std::string, rtp_relay::session> calls_;
+    std::unordered_map<std::string, typename Relay::session> calls_;
 };
+
+template <class Relay>
+int serve(const asio::ip::udp::endpoint& listen, tandem::media::rtp_relay_config cfg, std::any options,
+          long max_seconds) {
+    asio::io_context io(1);
+    try {
+        ng_server<Relay> server(io, listen, std::move(cfg), std::move(options));
+        server.start();
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](std::error_code, int) { io.stop(); });
+        asio::steady_timer deadline(io, std::chrono::seconds(max_seconds));
+        deadline.async_wait([&](std::error_code e) {
+            if (!e) io.stop();
+        });
+        io.run();
+        std::fprintf(stderr, "rtp_ng_tandem: %zu calls open at exit\n", server.calls());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rtp_ng_tandem: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
 
 [[noreturn]] void usage() {
     std::fprintf(stderr, "usage: rtp_ng_tandem --ng IP:PORT [--address IP] [--port-min N] [--port-max N] "
-                         "[--timeout S] [--max-seconds S]\n");
+                         "[--timeout S] [--max-seconds S] [--srtp-b SUITE[,SUITE...]]\n");
     std::exit(2);
 }
 
@@ -116,6 +146,7 @@ int main(int argc, char** argv) {
     cfg.timeout = std::chrono::seconds(0);
     std::string ng;
     long max_seconds = 3600;
+    std::optional<tandem::media::encryption_choice> srtp_b;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -134,7 +165,17 @@ int main(int argc, char** argv) {
             cfg.timeout = std::chrono::seconds(std::atol(next().c_str()));
         else if (a == "--max-seconds")
             max_seconds = std::atol(next().c_str());
-        else
+        else if (a == "--srtp-b") {
+            srtp_b.emplace();
+            srtp_b->mode = tandem::media::encryption::sdes;
+            std::istringstream in(next());
+            std::string name;
+            while (std::getline(in, name, ',')) {
+                auto s = tandem::srtp::suite_from_name(name);
+                if (!s) usage();
+                srtp_b->suites.push_back(*s);
+            }
+        } else
             usage();
     }
     auto colon = ng.rfind(':');
@@ -144,21 +185,9 @@ int main(int argc, char** argv) {
     if (ec) usage();
     asio::ip::udp::endpoint listen(ip, static_cast<std::uint16_t>(std::atoi(ng.c_str() + colon + 1)));
 
-    asio::io_context io(1);
-    try {
-        ng_server server(io, listen, cfg);
-        server.start();
-        asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](std::error_code, int) { io.stop(); });
-        asio::steady_timer deadline(io, std::chrono::seconds(max_seconds));
-        deadline.async_wait([&](std::error_code e) {
-            if (!e) io.stop();
-        });
-        io.run();
-        std::fprintf(stderr, "rtp_ng_tandem: %zu calls open at exit\n", server.calls());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "rtp_ng_tandem: %s\n", e.what());
-        return 1;
-    }
-    return 0;
+    if (srtp_b)
+        return serve<tandem::media::srtp_relay>(
+            listen, cfg, tandem::media::srtp_relay::options{.ipv6_b = std::nullopt, .encryption_b = srtp_b},
+            max_seconds);
+    return serve<tandem::media::rtp_relay>(listen, cfg, {}, max_seconds);
 }
