@@ -9,11 +9,9 @@ if(TANDEM_WITH_TLS)
     find_package(OpenSSL 3 REQUIRED)
 endif()
 
-if(TANDEM_WITH_SRTP)
-    # Debian ships libsrtp2.pc and no CMake package. GLOBAL so that PkgConfig::SRTP2 resolves
-    # from any directory of a project that add_subdirectory()s Tandem.
-    find_package(PkgConfig REQUIRED)
-    pkg_check_modules(SRTP2 REQUIRED IMPORTED_TARGET GLOBAL libsrtp2)
+if(TANDEM_WITH_SRTP AND NOT TANDEM_WITH_TLS)
+    # SRTP, DTLS-SRTP and ZRTP are Tandem's own, on OpenSSL (include/tandem/srtp/, zrtp/)
+    message(FATAL_ERROR "TANDEM_WITH_SRTP needs OpenSSL: turn TANDEM_WITH_TLS on too")
 endif()
 
 # Asio (standalone, Debian's libasio-dev) ships neither a CMake package nor a .pc file: wrap it

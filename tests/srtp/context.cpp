@@ -280,3 +280,109 @@ TEST_CASE("a context keeps its key; a wrong key length is refused", "[srtp]") {
     CHECK(srtp::context::make(srtp::suite::aead_aes_128_gcm, bytes(30), srtp::direction::outbound).error() ==
           srtp_errc::bad_key);
 }
+
+// ---- against libsrtp2 itself (a second, independent implementation) ------------------------
+
+#include <srtp2/srtp.h>
+
+namespace {
+
+struct libsrtp {
+    srtp_t session = nullptr;
+    std::vector<std::uint8_t> key;
+    libsrtp(srtp::suite s, const bytes& k, bool inbound) : key(k) {
+        static const bool ready = srtp_init() == srtp_err_status_ok;
+        REQUIRE(ready);
+        srtp_policy_t p{};
+        switch (s) {
+        case srtp::suite::aes_cm_128_hmac_sha1_80:
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+            break;
+        case srtp::suite::aes_cm_128_hmac_sha1_32:
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+            break;
+        case srtp::suite::aes_256_cm_hmac_sha1_80:
+            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtp);
+            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
+            break;
+        case srtp::suite::aes_256_cm_hmac_sha1_32:
+            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p.rtp);
+            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
+            break;
+        case srtp::suite::aead_aes_128_gcm:
+            srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+            srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
+            break;
+        case srtp::suite::aead_aes_256_gcm:
+            srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
+            srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtcp);
+            break;
+        }
+        p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+        p.key = key.data();
+        p.window_size = 1024;
+        REQUIRE(srtp_create(&session, &p) == srtp_err_status_ok);
+    }
+    ~libsrtp() { srtp_dealloc(session); }
+    bytes protect(bytes pk, bool rtcp) {
+        int n = static_cast<int>(pk.size());
+        pk.resize(pk.size() + SRTP_MAX_TRAILER_LEN);
+        REQUIRE((rtcp ? srtp_protect_rtcp(session, pk.data(), &n) : srtp_protect(session, pk.data(), &n)) ==
+                srtp_err_status_ok);
+        pk.resize(static_cast<std::size_t>(n));
+        return pk;
+    }
+    bool unprotect(bytes& pk, bool rtcp) {
+        int n = static_cast<int>(pk.size());
+        bool ok = (rtcp ? srtp_unprotect_rtcp(session, pk.data(), &n)
+                        : srtp_unprotect(session, pk.data(), &n)) == srtp_err_status_ok;
+        if (ok) pk.resize(static_cast<std::size_t>(n));
+        return ok;
+    }
+};
+
+} // namespace
+
+TEST_CASE("SRTP and SRTCP interoperate with libsrtp2 both ways, across a rollover", "[srtp]") {
+    for (srtp::suite s : srtp::all_suites) {
+        CAPTURE(srtp::info(s).name);
+        bytes master = master_for(s);
+        auto ours_out = srtp::context::make(s, master, srtp::direction::outbound);
+        auto ours_in = srtp::context::make(s, master, srtp::direction::inbound);
+        REQUIRE((ours_out && ours_in));
+        libsrtp theirs_in(s, master, true), theirs_out(s, master, false);
+        auto ours_in_rtcp = srtp::context::make(s, master, srtp::direction::inbound);
+        REQUIRE(ours_in_rtcp);
+        // sequence numbers across 65535 -> 0 (the rollover counter goes to 1)
+        for (std::uint32_t i = 0; i < 12; ++i) {
+            auto seq = static_cast<std::uint16_t>(65530 + i);
+            bytes plain = rtp_packet(seq, 60 + i);
+            bytes wire = protect(*ours_out, plain);
+            CHECK(wire == theirs_out.protect(plain, false)); // the same bytes as libsrtp2
+            bytes copy = wire;
+            REQUIRE(theirs_in.unprotect(copy, false));
+            CHECK(copy == plain);
+            auto back = unprotect(*ours_in, wire);
+            REQUIRE(back);
+            CHECK(*back == plain);
+        }
+        for (int i = 0; i < 3; ++i) {
+            bytes sr = hex("80c80006 deadbeef 00000001 00000002 00000003 00000004 00000005");
+            sr[8] = static_cast<std::uint8_t>(i);
+            bytes wire = protect(*ours_out, sr, true);
+            // (not the same bytes: libsrtp2 sends its first SRTCP index as 1, RFC 3711 3.4 says 0)
+            bytes theirs = theirs_out.protect(sr, true);
+            auto from_them = unprotect(*ours_in_rtcp, theirs, true); // its own replay window
+            REQUIRE(from_them);
+            CHECK(*from_them == sr);
+            bytes copy = wire;
+            REQUIRE(theirs_in.unprotect(copy, true));
+            CHECK(copy == sr);
+            auto back = unprotect(*ours_in, wire, true);
+            REQUIRE(back);
+            CHECK(*back == sr);
+        }
+    }
+}
