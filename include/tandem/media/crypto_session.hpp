@@ -608,35 +608,21 @@ private:
     }
 
     // After ZRTP input: keys installed once secure (media dark until then), failures noted.
-    void settle_zrtp(leg& l) {
-        auto& z = *l.zrtp;
-        if (auto e = z.error()) {
-            if (!failure_) failure_ = e;
-            return;
-        }
-        if (l.installed[0]) return;
-        auto keys = z.keys();
-        if (!keys) return;
-        auto in = srtp::context::make(keys->s, keys->remote, srtp::direction::inbound);
-        auto out = srtp::context::make(keys->s, keys->local, srtp::direction::outbound);
-        if (!in || !out) {
-            failure_ = make_error_code(srtp_errc::srtp_failure);
-            return;
-        }
-        l.in[0] = std::move(*in);
-        l.out[0] = std::move(*out);
-        l.installed[0] = true;
-    }
+    void settle_zrtp(leg& l) { install(l, 0, *l.zrtp); }
 
     // After DTLS input: keys installed once the handshake is done, failures noted.
-    void settle(leg& l, std::size_t k) {
-        auto& d = *l.dtls[k];
-        if (auto e = d.error()) {
+    void settle(leg& l, std::size_t k) { install(l, k, *l.dtls[k]); }
+
+    // The SRTP contexts of component `k` from a key exchange (DTLS or ZRTP) once it has keys;
+    // its failure becomes the call's.
+    template <class Handshake>
+    void install(leg& l, std::size_t k, const Handshake& h) {
+        if (auto e = h.error()) {
             if (!failure_) failure_ = e;
             return;
         }
         if (l.installed[k]) return;
-        auto keys = d.keys();
+        auto keys = h.keys();
         if (!keys) return;
         auto in = srtp::context::make(keys->s, keys->remote, srtp::direction::inbound);
         auto out = srtp::context::make(keys->s, keys->local, srtp::direction::outbound);
